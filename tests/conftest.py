@@ -1,0 +1,4 @@
+pytest_plugins = [
+    "tests.support.redis_server",
+    "tests.support.servers",
+]
