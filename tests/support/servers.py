@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -154,20 +155,28 @@ class ServiceProcess:
         self.env = {**os.environ, **TEST_ENV, **env, "SESSIONSVC_PORT": str(self.port)}
         self.env.pop("SESSIONSVC_PUBLIC_URL", None)
         self.proc: subprocess.Popen[bytes] | None = None
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in _close_pipes)
 
-    async def start(self, timeout: float = 20.0) -> ServiceProcess:
-        self.proc = subprocess.Popen(
+    def output(self) -> str:
+        """What the node has logged so far."""
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
+
+    async def start(self, ready_within: float = 20.0) -> ServiceProcess:
+        # Popen returns at once; the log goes to a file so a chatty node never blocks on a pipe
+        self.proc = subprocess.Popen(  # noqa: ASYNC220
             [sys.executable, "-m", "sessionsvc", "serve"],
             env=self.env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=self.log,
         )
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + ready_within
         async with aiohttp.ClientSession() as http:
             while time.monotonic() < deadline:
                 if self.proc.poll() is not None:
-                    err = self.proc.stderr.read().decode() if self.proc.stderr else ""
-                    raise RuntimeError(f"sessionsvc exited with {self.proc.returncode}:\n{err}")
+                    raise RuntimeError(
+                        f"sessionsvc exited with {self.proc.returncode}:\n{self.output()}"
+                    )
                 try:
                     async with http.get(self.url + "/readyz") as r:
                         if r.status == 200:
@@ -196,8 +205,7 @@ class ServiceProcess:
         self._close_pipes()
 
     def _close_pipes(self) -> None:
-        if self.proc and self.proc.stderr:
-            self.proc.stderr.close()
+        self.log.close()
 
 
 ServiceFactory = Callable[..., Awaitable[ServiceProcess]]
