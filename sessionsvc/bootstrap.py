@@ -28,6 +28,7 @@ from .tokens import TokenService
 log = logging.getLogger(__name__)
 
 MAX_BODY = 64 * 1024
+MAX_MESSAGE = 256 * 1024
 SIO = web.AppKey("sio", socketio.AsyncServer)
 NAMESPACE_KEY = web.AppKey("session_namespace", SessionNamespace)
 
@@ -55,7 +56,8 @@ def create_sio(settings: Settings) -> socketio.AsyncServer:
         async_mode="aiohttp",
         client_manager=manager,
         cors_allowed_origins=[],  # origins are checked at connect, with a reason (see namespace)
-        max_http_buffer_size=MAX_BODY + 1024,
+        # room to answer an oversized SDP with a clear error; far larger messages close the socket
+        max_http_buffer_size=MAX_MESSAGE,
         ping_interval=10,
         ping_timeout=10,
     )

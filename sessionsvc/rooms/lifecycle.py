@@ -282,13 +282,15 @@ def next_deadline(room: Room, policy: Policy) -> float | None:
     """When ``tick`` next has something to do for this room, or None when it never will."""
     if room.phase.is_terminal:
         return None
-    times = [room.scheduled_end + policy.expiry_grace]
+    times = []
+    if room.phase is not Phase.IN_SESSION:  # a session under way may overrun its slot
+        times.append(room.scheduled_end + policy.expiry_grace)
     for p in (room.professional, room.client):
         if p.presence is Presence.RECONNECTING and p.dropped_at is not None:
             times.append(p.dropped_at + policy.reconnect_grace)
     if room.phase is Phase.IN_SESSION and not _anyone_present(room):
         times.append(_last_departure(room) + policy.departure_timeout)
-    return min(times)
+    return min(times, default=None)
 
 
 def _anyone_present(room: Room) -> bool:

@@ -303,7 +303,8 @@ class Sessions:
         change = await self._mutate(
             room_id, lambda r, _l: (lifecycle.leave(r, role, conn, now), None, None)
         )
-        await self._emit(RoomEvent(EventKind.LEFT, change.room, role))
+        if change.room.participant(role).left_at == now:
+            await self._emit(RoomEvent(EventKind.LEFT, change.room, role))
         return change.room
 
     async def admit(self, room_id: str, by: Role, client_id: str, override: bool) -> Room:
@@ -335,11 +336,13 @@ class Sessions:
         self, room_id: str, role: Role, bytes_in: int, sample: dict[str, Any]
     ) -> Room:
         now = self.clock.now()
+
+        def apply(room: Room, ledger: Ledger | None) -> tuple[Room, None, None]:
+            lifecycle.ensure_open(room)
+            return lifecycle.record_media(room, role, bytes_in, now, self.policy), None, None
+
+        change = await self._mutate(room_id, apply)
         await self.store.add_stats(room_id, role, {**sample, "at": now}, self.stats_keep)
-        change = await self._mutate(
-            room_id,
-            lambda r, _l: (lifecycle.record_media(r, role, bytes_in, now, self.policy), None, None),
-        )
         return change.room
 
     async def end(self, room_id: str, by: Role) -> Outcome:

@@ -46,6 +46,14 @@ def _error(code: str, message: str) -> Ack:
     return {"ok": False, "error": {"code": code, "message": message}}
 
 
+def _refused(code: str, message: str) -> Exception:
+    """A refusal the client sees as ``connect_error`` with ``data: {code, message}``."""
+    error: Exception = socketio.exceptions.ConnectionRefusedError(
+        message, {"code": code, "message": message}
+    )
+    return error
+
+
 def _origin_allowed(environ: dict[str, Any], allowed: tuple[str, ...]) -> bool:
     origin = environ.get("HTTP_ORIGIN")
     if not origin:
@@ -73,9 +81,7 @@ class SessionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any) -> None:
         if not _origin_allowed(environ, self.allowed_origins):
-            raise socketio.exceptions.ConnectionRefusedError(
-                {"code": "bad_origin", "message": "this page's origin may not connect"}
-            )
+            raise _refused("bad_origin", "this page's origin may not connect")
         token = auth.get("token") if isinstance(auth, dict) else None
         try:
             claims = self.ctx.tokens.verify_join(token)  # type: ignore[arg-type]
@@ -91,15 +97,11 @@ class SessionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         except DomainError as e:
             self.conns.pop(sid, None)
             code = "forbidden" if type(e) is DomainError else e.code
-            raise socketio.exceptions.ConnectionRefusedError(
-                {"code": code, "message": e.message}
-            ) from None
+            raise _refused(code, e.message) from None
         except Exception:
             self.conns.pop(sid, None)
             log.exception("connect failed")
-            raise socketio.exceptions.ConnectionRefusedError(
-                {"code": "internal_error", "message": "something went wrong on our side"}
-            ) from None
+            raise _refused("internal_error", "something went wrong on our side") from None
         self.ctx.metrics.connections.inc()
         room = await self.ctx.sessions.get_room(room_id)
         await self.emit("room", await snapshot(self.ctx, room, role), to=sid)

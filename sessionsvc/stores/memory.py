@@ -109,6 +109,8 @@ class MemoryStore:
         return {role: list(s) for role, s in self._stats.get(room_id, {}).items()}
 
     async def recent_rooms(self, limit: int) -> list[Room]:
+        if limit <= 0:
+            return []
         return [self._rooms[rid] for rid in reversed(self._order[-limit:])]
 
     async def professional_rooms(self, professional_id: str) -> list[Room]:

@@ -1,0 +1,106 @@
+"""Pure domain rules: funding views, the held-rule, and deadlines."""
+
+from __future__ import annotations
+
+from sessionsvc.rooms import lifecycle
+from sessionsvc.rooms.funding import funding_of, view_for
+from sessionsvc.rooms.lifecycle import Policy
+from sessionsvc.rooms.model import (
+    FundingKind,
+    Hub,
+    InvoiceTo,
+    Ledger,
+    Participant,
+    Phase,
+    Role,
+    Room,
+)
+
+HUB = Hub(id="h", name="Acme Corp")
+POLICY = Policy(min_held_seconds=60)
+
+
+def _room(hub: Hub | None = HUB) -> Room:
+    return Room(
+        room_id="t-1",
+        booking_id="b",
+        hub=hub,
+        professional=Participant("p", "Dr. P", Role.PROFESSIONAL),
+        client=Participant("c", "Client C", Role.CLIENT),
+        scheduled_start=1000.0,
+        scheduled_end=4000.0,
+        created_at=0.0,
+        payment_url="https://pay.example",
+    )
+
+
+def _ledger(remaining: int, card: bool = False) -> Ledger:
+    return Ledger("h", "c", 5, remaining, card, InvoiceTo.COMPANY)
+
+
+def test_funding_table() -> None:
+    assert funding_of(None, None).kind is FundingKind.SELF_PAY
+    assert funding_of(HUB, _ledger(2)).kind is FundingKind.CREDIT
+    last = funding_of(HUB, _ledger(1))
+    assert last.kind is FundingKind.CREDIT and last.last_subsidised
+    assert funding_of(HUB, _ledger(0, card=True)).kind is FundingKind.CARD
+    assert funding_of(HUB, _ledger(0)).kind is FundingKind.CARD_REQUIRED
+    assert funding_of(HUB, None).kind is FundingKind.CARD_REQUIRED  # no ledger: the safe reading
+
+
+def test_views_never_show_client_names_or_invoicing_to_the_client() -> None:
+    room = _room()
+    for ledger in (_ledger(3), _ledger(1), _ledger(0, True), _ledger(0)):
+        client_view = view_for(Role.CLIENT, funding_of(HUB, ledger), room)
+        assert client_view.invoice_to is None and client_view.invoice_label is None
+        pro_view = view_for(Role.PROFESSIONAL, funding_of(HUB, ledger), room)
+        assert "Client C" not in repr(pro_view)
+    pro = view_for(Role.PROFESSIONAL, funding_of(HUB, _ledger(2)), room)
+    assert pro.invoice_to == "Acme Corp" and pro.invoice_label and "Acme Corp" in pro.invoice_label
+    platform = Ledger("h", "c", 5, 2, False, InvoiceTo.PLATFORM)
+    assert view_for(Role.PROFESSIONAL, funding_of(HUB, platform), room).invoice_to == "platform"
+
+
+def _in_call(room: Room, now: float) -> Room:
+    room = lifecycle.join(room, Role.PROFESSIONAL, "p", "s1", now).room
+    room = lifecycle.join(room, Role.CLIENT, "c", "s2", now).room
+    return lifecycle.admit(room, _ledger(3), Role.PROFESSIONAL, "c", False, now)
+
+
+def test_held_time_grows_only_while_both_sides_receive() -> None:
+    room = _in_call(_room(), 1000.0)
+    t = 1000.0
+    for i in range(1, 40):
+        t += 2
+        room = lifecycle.record_media(room, Role.PROFESSIONAL, 100 * i, t, POLICY)
+        room = lifecycle.record_media(room, Role.CLIENT, 0, t, POLICY)  # client sees nothing
+    assert room.held_seconds == 0
+    for i in range(1, 40):
+        t += 2
+        room = lifecycle.record_media(room, Role.PROFESSIONAL, 10_000 + 100 * i, t, POLICY)
+        room = lifecycle.record_media(room, Role.CLIENT, 100 * i, t + 1, POLICY)
+    assert 70 <= room.held_seconds <= 80
+    done = lifecycle.conclude(room, _ledger(3), t + 2, POLICY)
+    assert done.outcome.phase is Phase.COMPLETED
+    assert done.ledger is not None and done.ledger.credits_remaining == 2
+
+
+def test_a_gap_in_reports_does_not_count_as_held() -> None:
+    room = _in_call(_room(), 1000.0)
+    room = lifecycle.record_media(room, Role.PROFESSIONAL, 100, 1001.0, POLICY)
+    room = lifecycle.record_media(room, Role.CLIENT, 100, 1001.0, POLICY)
+    room = lifecycle.record_media(room, Role.PROFESSIONAL, 200, 1301.0, POLICY)  # 5 min silence
+    room = lifecycle.record_media(room, Role.CLIENT, 200, 1301.0, POLICY)
+    assert room.held_seconds <= POLICY.stats_stale
+
+
+def test_deadlines() -> None:
+    room = _room()
+    assert lifecycle.next_deadline(room, POLICY) == 4000.0 + POLICY.expiry_grace
+    room = _in_call(room, 1000.0)
+    assert lifecycle.next_deadline(room, POLICY) is None  # a session under way may overrun
+    room = lifecycle.drop(room, Role.CLIENT, "s2", 1500.0)
+    assert lifecycle.next_deadline(room, POLICY) == 1500.0 + POLICY.reconnect_grace
+    late = lifecycle.tick(room, _ledger(3), 10_000.0, POLICY)
+    assert late.left == (Role.CLIENT,) and late.outcome is None
+    assert lifecycle.next_deadline(late.room, POLICY) is None  # the professional is still there
