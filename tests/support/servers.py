@@ -69,8 +69,9 @@ class Booking:
     async def call(
         self, method: str, path: str, json: Any = None, *, token: str | None = None, **kw: Any
     ) -> tuple[int, Any]:
+        headers = {**self.headers(token), **kw.pop("headers", {})}
         async with self.http.request(
-            method, self.url + path, json=json, headers=self.headers(token), **kw
+            method, self.url + path, json=json, headers=headers, **kw
         ) as r:
             ctype = r.headers.get("Content-Type", "")
             body = await r.json() if "json" in ctype else await r.text()
