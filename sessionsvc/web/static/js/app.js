@@ -1,0 +1,234 @@
+// The join page: device check → waiting room → call → summary, driven by the server's `room`
+// snapshots and events (docs/events.md). One App per page; names never go to the console.
+import { detectBrowser } from "./browser.js";
+import { Call } from "./call.js";
+import { checkConnection } from "./connectioncheck.js";
+import { DeviceCheck } from "./devicecheck.js";
+import { announce, h, mount } from "./dom.js";
+import {
+  cancelledScreen,
+  connectErrorScreen,
+  deniedScreen,
+  expiredScreen,
+  leftScreen,
+  missingTokenScreen,
+  replacedScreen,
+} from "./endings.js";
+import { LocalMedia } from "./media.js";
+import { connect, request } from "./session.js";
+import { summaryScreen } from "./summary.js";
+import { ClientWaiting, ProfessionalWaiting } from "./waiting.js";
+
+const TERMINAL = new Set(["completed", "not_held", "cancelled", "expired"]);
+const CHECKED_KEY = "sessionsvc.checked";
+
+class App {
+  constructor(token) {
+    this.browser = detectBrowser();
+    this.media = new LocalMedia();
+    this.room = null;
+    this.stage = null; // "check" | "waiting" | "call" | "done"
+    this.view = null;
+    this.needOffer = false;
+    this.leaving = false;
+    this.netBanner = h("div", { class: "net-banner", role: "status", hidden: true });
+    document.body.prepend(this.netBanner);
+    this.socket = connect(token);
+    this.wire(this.socket);
+  }
+
+  get role() {
+    return this.room?.role;
+  }
+
+  wire(socket) {
+    socket.on("connect", () => {
+      this.needOffer = true;
+      this.setOffline(false);
+    });
+    socket.on("disconnect", (reason) => {
+      if (this.stage === "done" || this.leaving) return;
+      if (reason !== "io server disconnect" && reason !== "io client disconnect") this.setOffline(true);
+    });
+    socket.on("connect_error", (err) => {
+      const code = err?.data?.code;
+      if (code) {
+        socket.disconnect();
+        this.done(connectErrorScreen(code, this.role));
+      } else if (this.room) {
+        this.setOffline(true);
+      }
+    });
+    socket.on("room", (room) => {
+      this.room = room;
+      this.route();
+    });
+    socket.on("funding", (view) => {
+      if (!this.room) return;
+      this.room = { ...this.room, funding: view };
+      if (this.stage === "waiting") this.view.update(this.room);
+    });
+    socket.on("admitted", (info) => {
+      if (!this.room) return;
+      this.room = { ...this.room, admitted: true, ice_servers: info?.ice_servers ?? null };
+      this.toCall();
+      if (this.role === "professional") this.view.start();
+    });
+    socket.on("signal", (message) => {
+      if (this.stage !== "call" && this.stage !== "done" && this.room) this.toCall();
+      if (this.stage === "call") this.view.signal(message);
+    });
+    socket.on("peer_joined", (info) => this.stage === "call" && this.view.peerJoined(info ?? {}));
+    socket.on("peer_reconnecting", () => this.stage === "call" && this.view.peerReconnecting());
+    socket.on("peer_left", () => this.stage === "call" && this.view.peerLeft());
+    socket.on("denied", (info) => {
+      this.done(deniedScreen(info?.message, this.room?.professional?.name));
+    });
+    socket.on("replaced", () => this.done(replacedScreen()));
+    socket.on("summary", (summary) => this.finish(summary.phase, summary));
+    socket.on("ended", (info) => {
+      if (info?.phase === "cancelled" || info?.phase === "expired") this.finish(info.phase, null);
+    });
+    socket.on("error", (info) => info?.message && announce(info.message));
+  }
+
+  route() {
+    const room = this.room;
+    if (TERMINAL.has(room.phase)) {
+      this.finish(room.phase, room.summary);
+      return;
+    }
+    if (this.stage === "done") return;
+    const offer = this.needOffer;
+    this.needOffer = false;
+    if (room.admitted) {
+      this.toCall();
+      if (offer && this.role === "professional") this.view.start();
+      return;
+    }
+    if (this.stage === null) {
+      if (sessionStorage.getItem(CHECKED_KEY) === room.room_id) this.toWaiting();
+      else this.toCheck();
+      return;
+    }
+    this.view?.update(room);
+  }
+
+  show(stage, view) {
+    this.view?.destroy?.();
+    this.stage = stage;
+    this.view = view;
+    if (view) mount(view.element);
+  }
+
+  toCheck() {
+    const check = new DeviceCheck({
+      media: this.media,
+      browser: this.browser,
+      role: this.role,
+      onContinue: () => this.continueFromCheck(),
+    });
+    this.show("check", check);
+    check.update(this.room);
+    this.media.start().then(async () => {
+      const result = await checkConnection(this.socket, this.deviceReport());
+      if (this.view === check) check.setConnection(result);
+    });
+  }
+
+  continueFromCheck() {
+    sessionStorage.setItem(CHECKED_KEY, this.room.room_id);
+    request(this.socket, "device", this.deviceReport());
+    this.toWaiting();
+  }
+
+  toWaiting() {
+    const onLeave = () => this.leave(false);
+    const view =
+      this.role === "professional"
+        ? new ProfessionalWaiting({ media: this.media, socket: this.socket, onLeave })
+        : new ClientWaiting({ media: this.media, onLeave });
+    this.show("waiting", view);
+    view.update(this.room);
+    performance.mark("sessionsvc:waiting");
+    if (!this.media.stream) {
+      this.media.start().then(() => request(this.socket, "device", this.deviceReport()));
+    }
+  }
+
+  toCall() {
+    if (this.stage === "call") {
+      this.view.update(this.room);
+      return;
+    }
+    if (this.stage === "done") return;
+    this.media.ready();
+    const call = new Call({
+      room: this.room,
+      socket: this.socket,
+      media: this.media,
+      onLeave: () => this.leave(true),
+      onEnded: (summary) => summary && this.finish(summary.phase, summary),
+    });
+    this.show("call", call);
+    announce("You are in the session.");
+  }
+
+  async leave(inCall) {
+    this.leaving = true;
+    await request(this.socket, "leave", {}, 3000);
+    this.done(leftScreen(inCall));
+  }
+
+  finish(phase, summary) {
+    if (this.stage === "done" && (!summary || this.finalSummary)) return;
+    if (phase === "cancelled") this.done(cancelledScreen(this.role));
+    else if (phase === "expired") this.done(expiredScreen(this.role));
+    else {
+      this.finalSummary = summary;
+      this.done(summaryScreen(this.role, summary ?? { phase, reason: null, held_seconds: 0 }));
+    }
+  }
+
+  /** A final screen: stop the media and the connection. */
+  done(element) {
+    this.view?.destroy?.();
+    this.view = null;
+    this.stage = "done";
+    this.media.stop();
+    this.setOffline(false);
+    mount(element);
+    setTimeout(() => this.socket.disconnect(), 0);
+  }
+
+  setOffline(offline) {
+    if (this.stage === "call") {
+      this.view.setOffline(offline);
+      this.netBanner.hidden = true;
+      return;
+    }
+    this.netBanner.textContent = offline
+      ? "Reconnecting… Your connection to the session dropped. This page keeps trying."
+      : "";
+    this.netBanner.hidden = !offline;
+  }
+
+  deviceReport() {
+    const states = new Set(["granted", "denied", "prompt", "unknown"]);
+    const p = this.media.permissions;
+    return {
+      browser: { name: this.browser.name, version: String(this.browser.version ?? "") },
+      permissions: {
+        camera: states.has(p.camera) ? p.camera : "unknown",
+        microphone: states.has(p.microphone) ? p.microphone : "unknown",
+      },
+    };
+  }
+}
+
+const token = new URLSearchParams(location.search).get("token");
+if (token) {
+  new App(token);
+} else {
+  mount(missingTokenScreen());
+}
