@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections.abc import AsyncIterator
 
 import socketio
@@ -75,7 +76,12 @@ def create_app(
         settings.booking_secret, settings.join_secret, settings.booking_public_key
     )
     ctx = Context(
-        settings=settings, sessions=sessions, tokens=tokens, metrics=Metrics(), clock=clock
+        settings=settings,
+        sessions=sessions,
+        tokens=tokens,
+        metrics=Metrics(),
+        clock=clock,
+        node=uuid.uuid4().hex[:12],
     )
 
     app = web.Application(
@@ -114,19 +120,22 @@ async def _store_lifetime(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _sweeper(app: web.Application) -> AsyncIterator[None]:
-    """Apply due timeouts (reconnect grace, departure, no-shows, expiry) on every node; the
-    store's atomic mutations make sure each one takes effect once."""
+    """On every node: say this node is alive, hand the participants of dead nodes their
+    reconnect grace, and apply due timeouts (reconnect grace, departure, no-shows, expiry). The
+    store's atomic mutations make sure each of these takes effect once."""
     ctx = app[CONTEXT]
 
     async def loop() -> None:
         while True:
-            await asyncio.sleep(ctx.settings.sweep_interval)
             try:
+                await ctx.sessions.heartbeat(ctx.node, ctx.settings.node_ttl)
+                await ctx.sessions.reap_dead_nodes()
                 await ctx.sessions.sweep()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("sweep failed; trying again")
+            await asyncio.sleep(ctx.settings.sweep_interval)
 
     task = asyncio.create_task(loop(), name="sessionsvc-sweeper")
     yield

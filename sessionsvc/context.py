@@ -20,6 +20,7 @@ class Context:
     tokens: TokenService
     metrics: Metrics
     clock: Clock
+    node: str  # this process's id among the service nodes
 
 
 CONTEXT = web.AppKey("context", Context)

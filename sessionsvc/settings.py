@@ -74,6 +74,9 @@ class Settings:
     join_token_ttl: int = _setting(
         0, "lifetime of minted join tokens in seconds (0: until scheduled end + expiry grace)", int
     )
+    node_ttl: float = _setting(
+        15.0, "seconds without a heartbeat before other nodes treat a node as dead", float
+    )
     sweep_interval: float = _setting(1.0, "seconds between timeout sweeps", float)
     stats_keep: int = _setting(
         900, "stats samples kept per participant (30 min at one per 2 s)", int

@@ -110,3 +110,45 @@ async def test_concurrent_end_on_two_nodes_consumes_once(
     await pro.close()
     await pro_again.close()
     await client.close()
+
+
+async def test_a_killed_node_s_participant_who_never_returns(
+    service_factory: ServiceFactory, redis_url: str, http: aiohttp.ClientSession
+) -> None:
+    """SIGKILL the client's node: the professional is told the client is reconnecting, then
+    that they left; once the professional leaves too, the held session completes by itself and
+    the credit is consumed once."""
+    env = {
+        "SESSIONSVC_REDIS_URL": redis_url,
+        "SESSIONSVC_MIN_HELD_SECONDS": "1",
+        "SESSIONSVC_NODE_TTL": "2",
+        "SESSIONSVC_RECONNECT_GRACE": "2",
+        "SESSIONSVC_DEPARTURE_TIMEOUT": "1",
+    }
+    a, b = await asyncio.gather(service_factory(**env), service_factory(**env))
+    booking = Booking(a.url, http)
+    room = await booking.hub_room(remaining=3)
+    pro = await Peer(a.url, room["join"]["professional"]["token"]).connect()
+    client = await Peer(b.url, room["join"]["client"]["token"]).connect()
+    await pro.wait_room(lambda r: r["client"]["presence"] == "present")
+    assert (await pro.call("admit", {"participant_id": room["client"]["id"]}))["ok"]
+    for i in range(1, 5):
+        await pro.call("stats", {"bytes_received": 1000 * i})
+        await client.call("stats", {"bytes_received": 1000 * i})
+        await asyncio.sleep(0.5)
+    b.kill()
+    assert (await pro.wait("peer_reconnecting", timeout=15))["role"] == "client"
+    assert (await pro.wait("peer_left", timeout=15))["role"] == "client"
+    assert (await pro.call("leave"))["ok"]
+    for _ in range(100):
+        _, summary = await booking.call("GET", f"/v1/rooms/{room['room_id']}/summary")
+        if summary["ended"]:
+            break
+        await asyncio.sleep(0.1)
+    assert summary["phase"] == "completed"
+    assert summary["outcome"]["payment"] == {
+        "payment_type": "Credit",
+        "invoice_to": "Acme Corp",
+        "credits_remaining": 2,
+    }
+    await client.sio.eio.disconnect(abort=True)

@@ -36,6 +36,7 @@ from sessionsvc.rooms.model import (
     PaymentType,
     Person,
     Phase,
+    Presence,
     Role,
     Room,
 )
@@ -608,3 +609,48 @@ async def test_redis_deadlines_follow_the_newest_room_version(redis_store: Redis
     assert await redis_store.due_rooms(T0 + 10, 10) == [rid]
     await redis_store.mutate(rid, lambda r, _l: Change(r, None, None, None))
     assert await redis_store.due_rooms(T0 + 10_000, 10) == []
+
+
+async def test_node_liveness_records(store: Store) -> None:
+    await store.heartbeat("node-a", 100.0)
+    await store.heartbeat("node-b", 200.0)
+    await store.track("node-a", "room-1")
+    await store.track("node-a", "room-2")
+    await store.track("node-a", "room-1")
+    assert await store.dead_nodes(50.0) == []
+    assert await store.dead_nodes(150.0) == ["node-a"]
+    assert await store.node_rooms("node-a") == ["room-1", "room-2"]
+    await store.heartbeat("node-a", 300.0)  # it came back
+    assert await store.dead_nodes(150.0) == []
+    await store.forget_node("node-a")
+    assert await store.node_rooms("node-a") == []
+    assert await store.dead_nodes(250.0) == ["node-b"]
+
+
+async def test_dead_node_participants_get_their_reconnect_grace(store: Store) -> None:
+    clock = ManualClock(1000.0)
+    sessions = Sessions(store, clock, Policy(reconnect_grace=20.0))
+    room, _ = await sessions.open_room(
+        OpenRoom(
+            booking_id="bk-node",
+            professional=Person("p", "P"),
+            client=Person("c", "C"),
+            scheduled_start=datetime.fromtimestamp(1000.0, UTC),
+            scheduled_end=datetime.fromtimestamp(4000.0, UTC),
+        )
+    )
+    await sessions.heartbeat("node-a", 10.0)
+    await sessions.heartbeat("node-b", 10.0)
+    await sessions.join(room.room_id, Role.PROFESSIONAL, "p", "sid-1", "node-a")
+    await sessions.join(room.room_id, Role.CLIENT, "c", "sid-2", "node-b")
+    clock.advance(5)
+    await sessions.heartbeat("node-a", 10.0)  # node-b stops beating
+    clock.advance(6)
+    assert await sessions.reap_dead_nodes() == 1
+    got = await sessions.get_room(room.room_id)
+    assert got.client.presence is Presence.RECONNECTING
+    assert got.professional.presence is Presence.PRESENT
+    assert await sessions.reap_dead_nodes() == 0  # handled once
+    clock.advance(21)
+    await sessions.sweep()
+    assert (await sessions.get_room(room.room_id)).client.presence is Presence.LEFT

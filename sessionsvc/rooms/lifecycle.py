@@ -76,7 +76,9 @@ class Joined:
     resumed: bool  # came back to a session it was in
 
 
-def join(room: Room, role: Role, participant_id: str, conn: str, now: float) -> Joined:
+def join(
+    room: Room, role: Role, participant_id: str, conn: str, now: float, node: str | None = None
+) -> Joined:
     """A participant's connection arrives. A second connection takes over from the first."""
     check_identity(room, role, participant_id)
     p = room.participant(role)
@@ -90,6 +92,7 @@ def join(room: Room, role: Role, participant_id: str, conn: str, now: float) -> 
         p,
         presence=Presence.PRESENT,
         conn=conn,
+        node=node,
         joined_at=p.joined_at if p.joined_at is not None else now,
         dropped_at=None,
         left_at=None,
@@ -106,6 +109,19 @@ def drop(room: Room, role: Role, conn: str, now: float) -> Room:
     if room.phase.is_terminal or p.conn != conn or p.presence is not Presence.PRESENT:
         return room
     return _set(room, role, replace(p, presence=Presence.RECONNECTING, dropped_at=now))
+
+
+def node_lost(room: Room, node: str, now: float) -> tuple[Room, tuple[Role, ...]]:
+    """A service node died: whoever was connected through it starts its reconnect grace."""
+    lost: list[Role] = []
+    if room.phase.is_terminal:
+        return room, ()
+    for role in (Role.PROFESSIONAL, Role.CLIENT):
+        p = room.participant(role)
+        if p.node == node and p.presence is Presence.PRESENT:
+            room = _set(room, role, replace(p, presence=Presence.RECONNECTING, dropped_at=now))
+            lost.append(role)
+    return room, tuple(lost)
 
 
 def leave(room: Room, role: Role, conn: str | None, now: float) -> Room:

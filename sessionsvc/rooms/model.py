@@ -94,6 +94,7 @@ class Participant(msgspec.Struct, frozen=True):
     role: Role
     presence: Presence = Presence.ABSENT
     conn: str | None = None  # the connection that holds this identity now
+    node: str | None = None  # the service node that connection is on
     joined_at: float | None = None  # first arrival
     dropped_at: float | None = None  # when the connection dropped (presence RECONNECTING)
     left_at: float | None = None

@@ -275,15 +275,17 @@ class Sessions:
     # -- the live session ----------------------------------------------------------------
 
     async def join(
-        self, room_id: str, role: Role, participant_id: str, conn: str
+        self, room_id: str, role: Role, participant_id: str, conn: str, node: str | None = None
     ) -> lifecycle.Joined:
         now = self.clock.now()
 
         def apply(room: Room, ledger: Ledger | None) -> tuple[Room, None, lifecycle.Joined]:
-            joined = lifecycle.join(room, role, participant_id, conn, now)
+            joined = lifecycle.join(room, role, participant_id, conn, now, node)
             return joined.room, None, joined
 
         change = await self._mutate(room_id, apply)
+        if node is not None:
+            await self.store.track(node, room_id)
         await self._emit(
             RoomEvent(EventKind.JOINED, change.room, role, change.result.replaced_conn)
         )
@@ -389,6 +391,26 @@ class Sessions:
                 await self.store.set_deadline(room_id, None)
         return len(due)
 
+    async def heartbeat(self, node: str, ttl: float) -> None:
+        """This node is alive for ``ttl`` more seconds."""
+        await self.store.heartbeat(node, self.clock.now() + ttl)
+
+    async def reap_dead_nodes(self) -> int:
+        """Participants connected through a node that died start their reconnect grace, as if
+        their connection had dropped; returns how many dead nodes were handled."""
+        now = self.clock.now()
+        dead = await self.store.dead_nodes(now)
+        for node in dead:
+            for room_id in await self.store.node_rooms(node):
+                try:
+                    change = await self._mutate(room_id, _lose_node(node, now))
+                except RoomNotFound:
+                    continue
+                for role in change.result:
+                    await self._emit(RoomEvent(EventKind.RECONNECTING, change.room, role))
+            await self.store.forget_node(node)
+        return len(dead)
+
     async def _after_consumption(self, room: Room) -> None:
         """A completed credit session changes the ledger: other live rooms of it must hear."""
         outcome = room.outcome
@@ -421,6 +443,16 @@ class Sessions:
             StatementLine(invoice_to=k, sessions=len(v), dates=sorted(v))
             for k, v in sorted(lines.items())
         ]
+
+
+def _lose_node(
+    node: str, now: float
+) -> Callable[[Room, Ledger | None], tuple[Room, None, tuple[Role, ...]]]:
+    def apply(room: Room, ledger: Ledger | None) -> tuple[Room, None, tuple[Role, ...]]:
+        new, lost = lifecycle.node_lost(room, node, now)
+        return new, None, lost
+
+    return apply
 
 
 def _epoch(value: datetime) -> float:

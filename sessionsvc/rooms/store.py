@@ -89,6 +89,26 @@ class Store(Protocol):
         """Every room booked with this professional (for statements)."""
         ...
 
+    async def heartbeat(self, node: str, alive_until: float) -> None:
+        """Record that service node ``node`` is alive until ``alive_until``."""
+        ...
+
+    async def track(self, node: str, room_id: str) -> None:
+        """Remember that a connection on ``node`` is in ``room_id``."""
+        ...
+
+    async def dead_nodes(self, now: float) -> list[str]:
+        """Nodes whose last heartbeat ran out before ``now``."""
+        ...
+
+    async def node_rooms(self, node: str) -> list[str]:
+        """The rooms ``node`` had connections in."""
+        ...
+
+    async def forget_node(self, node: str) -> None:
+        """Drop a dead node's records, once its rooms were taken care of."""
+        ...
+
     async def ping(self) -> None:
         """Raise if the store cannot be reached."""
         ...

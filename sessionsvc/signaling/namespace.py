@@ -93,7 +93,7 @@ class SessionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             self.conns[sid] = Conn(
                 room_id, role, claims.sub, Bucket.full(self._rate, time.monotonic())
             )
-            await self.ctx.sessions.join(room_id, role, claims.sub, sid)
+            await self.ctx.sessions.join(room_id, role, claims.sub, sid, self.ctx.node)
         except DomainError as e:
             self.conns.pop(sid, None)
             code = "forbidden" if type(e) is DomainError else e.code

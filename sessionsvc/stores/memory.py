@@ -30,6 +30,8 @@ class MemoryStore:
         self._stats: dict[str, dict[str, deque[dict[str, Any]]]] = {}
         self._by_professional: dict[str, list[str]] = {}
         self._order: list[str] = []
+        self._nodes: dict[str, float] = {}
+        self._node_rooms: dict[str, set[str]] = {}
 
     async def create_room(
         self, room: Room, fingerprint: str, deadline: float | None
@@ -115,6 +117,22 @@ class MemoryStore:
 
     async def professional_rooms(self, professional_id: str) -> list[Room]:
         return [self._rooms[rid] for rid in self._by_professional.get(professional_id, [])]
+
+    async def heartbeat(self, node: str, alive_until: float) -> None:
+        self._nodes[node] = alive_until
+
+    async def track(self, node: str, room_id: str) -> None:
+        self._node_rooms.setdefault(node, set()).add(room_id)
+
+    async def dead_nodes(self, now: float) -> list[str]:
+        return sorted(n for n, until in self._nodes.items() if until < now)
+
+    async def node_rooms(self, node: str) -> list[str]:
+        return sorted(self._node_rooms.get(node, set()))
+
+    async def forget_node(self, node: str) -> None:
+        self._nodes.pop(node, None)
+        self._node_rooms.pop(node, None)
 
     async def ping(self) -> None:
         return None

@@ -35,6 +35,7 @@ BACKOFF_BASE = 0.001  # seconds; doubles per further conflict, with full jitter
 BACKOFF_CAP = 0.05
 STATS_TTL = 7 * 24 * 3600  # seconds a room's stats outlive its last sample
 RECENT_KEEP = 10_000  # how many room ids the recent-rooms list keeps
+NODE_ROOMS_TTL = 2 * 24 * 3600  # seconds a node's room set outlives its last new connection
 
 # Moves a room's entry in the deadline index, fenced by the room version it was computed from.
 # Deadlines are written after the room's transaction (they live in another slot), so two nodes
@@ -83,6 +84,10 @@ class _Keys:
         self.due = f"{prefix}:{{deadlines}}:due"
         self.due_versions = f"{prefix}:{{deadlines}}:versions"
         self.recent = f"{prefix}:{{recent}}:rooms"
+        self.nodes = f"{prefix}:{{nodes}}:alive"
+
+    def node_rooms(self, node: str) -> str:
+        return f"{self.prefix}:{{n:{_part(node)}}}:rooms"
 
     def room(self, room_id: str) -> str:
         return f"{self.prefix}:{{{_part(room_tag(room_id))}}}:room:{_part(room_id)}"
@@ -377,6 +382,36 @@ class RedisStore:
         return [decode_room(raw) for raw in raws if raw is not None]
 
     # -- lifetime ------------------------------------------------------------------------
+
+    # -- nodes ---------------------------------------------------------------------------
+
+    async def heartbeat(self, node: str, alive_until: float) -> None:
+        """Record that ``node`` is alive until ``alive_until``."""
+        await self._redis.zadd(self._keys.nodes, {node: alive_until})
+
+    async def track(self, node: str, room_id: str) -> None:
+        """Remember that a connection on ``node`` is in ``room_id``."""
+        key = self._keys.node_rooms(node)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.sadd(key, room_id)
+            pipe.expire(key, NODE_ROOMS_TTL)
+            await pipe.execute()
+
+    async def dead_nodes(self, now: float) -> list[str]:
+        """Nodes whose heartbeat ran out before ``now``."""
+        members = await self._redis.zrangebyscore(self._keys.nodes, "-inf", f"({now}")
+        return [_text(m) for m in members]
+
+    async def node_rooms(self, node: str) -> list[str]:
+        """The rooms ``node`` had connections in."""
+        return sorted(_text(m) for m in await self._redis.smembers(self._keys.node_rooms(node)))
+
+    async def forget_node(self, node: str) -> None:
+        """Drop a dead node's records."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.zrem(self._keys.nodes, node)
+            pipe.delete(self._keys.node_rooms(node))
+            await pipe.execute()
 
     async def ping(self) -> None:
         """Raise if Redis cannot be reached."""

@@ -1,0 +1,831 @@
+"""A synthetic participant: a Socket.IO client of the ``/session`` namespace (docs/events.md) with
+an aiortc peer that sends a synthetic video track and counts the frames it decodes.
+
+Tests, benchmarks and ``sessionsvc probe`` use it as the professional or the client of a room.
+The professional is always the offerer: on ``admitted``, on ``peer_joined`` with ``resumed``,
+after its own reconnect into a running session, and on ``restart``. The client answers every
+offer on a new peer connection. A dropped connection is retried on the next of the given base
+URLs (another node), so a call survives the loss of the node it was on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Coroutine, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiortc
+import socketio
+from aiortc import (
+    MediaStreamTrack,
+    RTCConfiguration,
+    RTCIceCandidate,
+    RTCIceServer,
+    RTCPeerConnection,
+    RTCSessionDescription,
+)
+from aiortc.mediastreams import MediaStreamError
+from aiortc.sdp import candidate_from_sdp
+from av import VideoFrame
+
+from .tracks import PatternVideoTrack, ToneAudioTrack, frame_number
+
+log = logging.getLogger(__name__)
+
+NAMESPACE = "/session"
+VIDEO_CLOCK_KHZ = 90.0
+# Events after which the server is done with this connection: never reconnect after them.
+FINAL_EVENTS = frozenset({"ended", "denied", "replaced"})
+
+
+class ParticipantError(Exception):
+    """A request was refused or not answered, or the connection was refused."""
+
+    def __init__(self, code: str, message: str, *, fatal: bool = False) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.fatal = fatal  # the server refused us for good (bad token, room closed, ...)
+
+
+@dataclass(frozen=True)
+class Event:
+    """A server event as received, with the monotonic time of its arrival."""
+
+    name: str
+    payload: Any
+    at: float
+
+
+# -- pure helpers ----------------------------------------------------------------------------
+
+
+def ice_configuration(servers: Sequence[Mapping[str, Any]] | None) -> RTCConfiguration:
+    """The aiortc configuration for an RTCIceServer list as the server sends it; an empty or
+    missing list means host candidates only (never aiortc's default public STUN server)."""
+    return RTCConfiguration(
+        iceServers=[
+            RTCIceServer(urls=s["urls"], username=s.get("username"), credential=s.get("credential"))
+            for s in servers or ()
+        ]
+    )
+
+
+def parse_candidate(payload: Mapping[str, Any]) -> RTCIceCandidate | None:
+    """An ``RTCIceCandidate`` from a browser's candidate payload; None for end-of-candidates."""
+    text = str(payload.get("candidate") or "")
+    if not text:
+        return None
+    candidate = candidate_from_sdp(text.removeprefix("a=").removeprefix("candidate:"))
+    candidate.sdpMid = payload.get("sdpMid")
+    candidate.sdpMLineIndex = payload.get("sdpMLineIndex")
+    return candidate
+
+
+def grade(rtt_ms: float | None, loss_pct: float | None) -> str:
+    """good, fair or poor, from round-trip time and loss."""
+    rtt = rtt_ms or 0.0
+    loss = loss_pct or 0.0
+    if rtt < 150 and loss < 2:
+        return "good"
+    if rtt < 400 and loss < 8:
+        return "fair"
+    return "poor"
+
+
+@dataclass(frozen=True)
+class _Sample:
+    at: float
+    bytes_in: int
+    bytes_out: int
+    frames: int
+
+
+def summarize(
+    report: Mapping[str, Any], previous: _Sample | None, current: _Sample
+) -> dict[str, Any]:
+    """The ``stats`` payload from an aiortc stats report and two samples of the counters."""
+    out: dict[str, Any] = {
+        "bytes_received": current.bytes_in,
+        "bytes_sent": current.bytes_out,
+        "frames_received": current.frames,
+    }
+    received = lost = 0
+    jitters: list[float] = []
+    rtts: list[float] = []
+    for s in report.values():
+        if s.type == "inbound-rtp":
+            received += s.packetsReceived
+            lost += max(s.packetsLost, 0)
+            if s.kind == "video":
+                jitters.append(s.jitter / VIDEO_CLOCK_KHZ)
+        elif s.type == "remote-inbound-rtp" and s.roundTripTime is not None:
+            rtts.append(s.roundTripTime * 1000.0)
+    if rtts:
+        out["rtt_ms"] = round(max(rtts), 2)
+    if jitters:
+        out["jitter_ms"] = round(max(jitters), 2)
+    if received + lost:
+        out["loss_pct"] = round(100.0 * lost / (received + lost), 2)
+    if previous is not None and current.at > previous.at:
+        span = current.at - previous.at
+        out["bitrate_in_kbps"] = round(8 * (current.bytes_in - previous.bytes_in) / span / 1000)
+        out["bitrate_out_kbps"] = round(8 * (current.bytes_out - previous.bytes_out) / span / 1000)
+        out["fps_in"] = round((current.frames - previous.frames) / span, 1)
+    out["quality"] = grade(out.get("rtt_ms"), out.get("loss_pct"))
+    return out
+
+
+def _transport_bytes(report: Mapping[str, Any]) -> tuple[int, int]:
+    ins = outs = 0
+    for s in report.values():
+        if s.type == "transport":
+            ins += s.bytesReceived
+            outs += s.bytesSent
+    return ins, outs
+
+
+def _candidate_types(pc: RTCPeerConnection) -> tuple[str | None, str | None]:
+    """The selected pair's (local, remote) candidate types. aiortc does not report them in its
+    stats, so this reads its ICE agent and gives up quietly if that changes."""
+    try:
+        for transceiver in pc.getTransceivers():
+            connection = transceiver.receiver.transport.transport._connection
+            for pair in connection._nominated.values():
+                return pair.local_candidate.type, pair.remote_candidate.type
+    except AttributeError:
+        pass
+    return None, None
+
+
+# -- the participant ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Waiter:
+    name: str
+    predicate: Callable[[Any], bool] | None
+    future: asyncio.Future[Any]
+
+
+@dataclass(frozen=True)
+class _Offer:
+    reason: str
+    fresh: bool = False  # the peer has no usable connection: forget any offer in flight
+
+
+@dataclass(frozen=True)
+class _Signal:
+    payload: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class _AnswerTimeout:
+    offer: int
+
+
+@dataclass(frozen=True)
+class _Hangup:
+    pass
+
+
+_Action = _Offer | _Signal | _AnswerTimeout | _Hangup
+
+
+@dataclass
+class _Peer:
+    pc: RTCPeerConnection
+    tracks: list[MediaStreamTrack] = field(default_factory=list)
+
+
+class SyntheticParticipant:
+    """One side of a room, speaking docs/events.md with a real aiortc peer.
+
+    ``base_url`` is one base URL, or several (nodes of one deployment): a dropped connection is
+    retried on the next one. Use as ``async with SyntheticParticipant(url, token) as p:``, or
+    call :meth:`connect` and :meth:`close`.
+    """
+
+    def __init__(
+        self,
+        base_url: str | Sequence[str],
+        token: str,
+        *,
+        label: str = "",
+        video: bool = True,
+        audio: bool = False,
+        width: int = 320,
+        height: int = 240,
+        fps: float = 15.0,
+        stats_interval: float = 2.0,
+        request_timeout: float = 10.0,
+        answer_timeout: float = 5.0,
+        reconnect_timeout: float = 30.0,
+    ) -> None:
+        self._urls = [base_url] if isinstance(base_url, str) else list(base_url)
+        if not self._urls:
+            raise ValueError("at least one base URL is needed")
+        self._token = token
+        self.label = label
+        self._video = video
+        self._audio = audio
+        self._size = (width, height, fps)
+        self._stats_interval = stats_interval
+        self._request_timeout = request_timeout
+        self._answer_timeout = answer_timeout
+        self._reconnect_timeout = reconnect_timeout
+
+        self.events: list[Event] = []
+        self.room: dict[str, Any] | None = None
+        self.url: str | None = None  # the base URL of the current connection
+        self.connections = 0  # successful connects, the first one included
+        self.peer_connections = 0  # peer connections created
+        self.negotiations = 0  # offer/answer exchanges completed
+        self.first_frame_at: float | None = None  # monotonic time of the first decoded frame
+        self.frames_received = 0
+        self.last_frame_number: int | None = None
+        self.stats_sent = 0
+        self.last_stats: dict[str, Any] | None = None
+
+        self._url_index = 0
+        self._sio: Any = None
+        self._peer: _Peer | None = None
+        self._ice_servers: list[dict[str, Any]] = []
+        self._actions: asyncio.Queue[_Action] = asyncio.Queue()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._waiters: list[_Waiter] = []
+        self._frame_waiters: list[tuple[int, asyncio.Future[None]]] = []
+        self._started = False
+        self._closed = False
+        self._finished = False  # the server ended this participation: do not reconnect
+        self._fresh = False  # the next `room` snapshot is the first of a new connection
+        self._offers = 0
+        self._awaiting: int | None = None  # the offer whose answer has not come yet
+        self._reoffer = False
+        self._base_in = 0  # bytes counted by peer connections already closed
+        self._base_out = 0
+        self._previous: _Sample | None = None
+
+    # -- public view -----------------------------------------------------------------------
+
+    @property
+    def role(self) -> str | None:
+        return None if self.room is None else str(self.room.get("role"))
+
+    @property
+    def participant_id(self) -> str | None:
+        me = (self.room or {}).get("me") or {}
+        return me.get("id")
+
+    @property
+    def phase(self) -> str | None:
+        return None if self.room is None else str(self.room.get("phase"))
+
+    @property
+    def connected(self) -> bool:
+        return self._sio is not None and bool(self._sio.connected)
+
+    @property
+    def connection_state(self) -> str | None:
+        return None if self._peer is None else str(self._peer.pc.connectionState)
+
+    def mark(self) -> int:
+        """A position in :attr:`events`, for ``wait_for(..., since=mark)``."""
+        return len(self.events)
+
+    async def __aenter__(self) -> SyntheticParticipant:
+        await self.connect()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    async def connect(self) -> None:
+        """Connect (trying each base URL in turn) and wait for the first ``room`` snapshot.
+        Raises :class:`ParticipantError` when refused or unreachable."""
+        if self._closed:
+            raise ParticipantError("closed", "this participant is closed")
+        if not self._started:
+            self._started = True
+            self._spawn(self._negotiate())
+            self._spawn(self._report_stats())
+        since = self.mark()
+        error: ParticipantError | None = None
+        for i in range(len(self._urls)):
+            try:
+                await self._open(i)
+                break
+            except ParticipantError as e:
+                error = e
+                if e.fatal:
+                    raise
+        else:
+            assert error is not None
+            raise error
+        await self.wait_for("room", since=since, timeout=self._request_timeout)
+
+    async def close(self) -> None:
+        """Close the peer connection and the socket and stop every task. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        self._finished = True
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._retire_peer()
+        sio, self._sio = self._sio, None
+        if sio is not None:
+            with contextlib.suppress(Exception):
+                await sio.disconnect()
+        for w in self._waiters:
+            w.future.cancel()
+        for _, fut in self._frame_waiters:
+            fut.cancel()
+
+    # -- requests --------------------------------------------------------------------------
+
+    async def request(self, event: str, data: Mapping[str, Any]) -> dict[str, Any]:
+        """Send a client → server event and return its ack (``ok`` true or false)."""
+        sio = self._sio
+        if sio is None:
+            raise ParticipantError("not_connected", f"cannot send {event}: not connected")
+        try:
+            ack = await sio.call(
+                event, dict(data), namespace=NAMESPACE, timeout=self._request_timeout
+            )
+        except socketio.exceptions.TimeoutError:
+            raise ParticipantError("timeout", f"no ack for {event}") from None
+        except socketio.exceptions.SocketIOError as e:
+            raise ParticipantError("not_connected", f"cannot send {event}: {e}") from None
+        if not isinstance(ack, dict):
+            raise ParticipantError("bad_ack", f"{event} ack is not an object: {ack!r}")
+        return ack
+
+    async def admit(
+        self, participant_id: str | None = None, override: bool = False
+    ) -> dict[str, Any]:
+        """(professional) Admit the client; by default the room's client."""
+        if participant_id is None:
+            participant_id = ((self.room or {}).get("client") or {}).get("id")
+        data: dict[str, Any] = {"participant_id": participant_id}
+        if override:
+            data["override"] = True
+        return await self.request("admit", data)
+
+    async def deny(self, participant_id: str) -> dict[str, Any]:
+        return await self.request("deny", {"participant_id": participant_id})
+
+    async def note(self, text: str) -> dict[str, Any]:
+        return await self.request("note", {"text": text})
+
+    async def device(self) -> dict[str, Any]:
+        """Report the synthetic "browser" and its (always granted) permissions."""
+        return await self.request(
+            "device",
+            {
+                "browser": {"name": "aiortc", "version": aiortc.__version__},
+                "permissions": {"camera": "granted", "microphone": "granted"},
+            },
+        )
+
+    async def end(self) -> dict[str, Any]:
+        """(professional) End the session; the ack carries the summary."""
+        return await self.request("end", {})
+
+    async def leave(self) -> dict[str, Any]:
+        """Leave the room; the server then disconnects this participant."""
+        self._finished = True
+        return await self.request("leave", {})
+
+    async def restart(self) -> dict[str, Any]:
+        """(client) Ask the professional for a new offer."""
+        return await self._send_signal("restart", {})
+
+    # -- waiting ---------------------------------------------------------------------------
+
+    async def wait_for(
+        self,
+        name: str,
+        predicate: Callable[[Any], bool] | None = None,
+        *,
+        timeout: float = 10.0,  # noqa: ASYNC109 (a test helper: a bound per call reads best)
+        since: int = 0,
+    ) -> Any:
+        """The payload of the first event ``name`` (at or after position ``since``) for which
+        ``predicate`` holds, waiting up to ``timeout`` seconds for it."""
+        for ev in self.events[since:]:
+            if ev.name == name and (predicate is None or predicate(ev.payload)):
+                return ev.payload
+        waiter = _Waiter(name, predicate, asyncio.get_running_loop().create_future())
+        self._waiters.append(waiter)
+        try:
+            return await asyncio.wait_for(waiter.future, timeout)
+        except TimeoutError:
+            seen = [e.name for e in self.events[since:]]
+            raise TimeoutError(
+                f"{self.label or self.role}: no {name!r} in {timeout}s; saw {seen}"
+            ) from None
+        finally:
+            with contextlib.suppress(ValueError):
+                self._waiters.remove(waiter)
+
+    async def wait_frames(self, count: int = 1, *, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+        """Wait until ``count`` remote video frames have been decoded in all."""
+        if self.frames_received >= count:
+            return
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        entry = (count, fut)
+        self._frame_waiters.append(entry)
+        try:
+            await asyncio.wait_for(fut, timeout)
+        except TimeoutError:
+            raise TimeoutError(
+                f"{self.label or self.role}: {self.frames_received} of {count} frames in {timeout}s"
+            ) from None
+        finally:
+            with contextlib.suppress(ValueError):
+                self._frame_waiters.remove(entry)
+
+    # -- socket ----------------------------------------------------------------------------
+
+    async def _open(self, index: int) -> None:
+        url = self._urls[index]
+        sio = socketio.AsyncClient(reconnection=False)
+        refusal: list[Any] = []
+        self._bind(sio, refusal)
+        self._fresh = True
+        self._sio = sio
+        try:
+            await sio.connect(
+                url,
+                auth={"token": self._token},
+                transports=["websocket"],
+                namespaces=[NAMESPACE],
+                wait_timeout=self._request_timeout,
+            )
+        except socketio.exceptions.ConnectionError as e:
+            if self._sio is sio:
+                self._sio = None
+            with contextlib.suppress(Exception):
+                await sio.disconnect()
+            if refusal and isinstance(refusal[-1], dict) and "code" in refusal[-1]:
+                data = refusal[-1]
+                raise ParticipantError(
+                    str(data["code"]), str(data.get("message", "")), fatal=True
+                ) from None
+            raise ParticipantError("unreachable", f"{url}: {e}") from None
+        self._url_index = index
+        self.url = url
+        self.connections += 1
+
+    def _bind(self, sio: Any, refusal: list[Any]) -> None:
+        # Events that arrive before the namespace's CONNECT (a server may emit from its connect
+        # handler) wait for it, as socket.io-client buffers them: until then nothing can be sent.
+        early: list[tuple[str, Any]] | None = []
+
+        def on_connect() -> None:
+            nonlocal early
+            pending, early = early or [], None
+            for event, data in pending:
+                on_event(event, data)
+
+        def on_connect_error(data: Any = None) -> None:
+            refusal.append(data)
+            self._record("connect_error", data)
+
+        def on_disconnect(reason: Any = None) -> None:
+            if sio is not self._sio:
+                return
+            self._record("disconnect", str(reason))
+            transport_drop = reason not in (
+                sio.reason.CLIENT_DISCONNECT,
+                sio.reason.SERVER_DISCONNECT,
+            )
+            if transport_drop and not self._finished and not self._closed:
+                self._spawn(self._reconnect())
+
+        def on_event(event: str, data: Any = None, *_: Any) -> None:
+            if early is not None:
+                early.append((event, data))
+            elif sio is self._sio:
+                self._dispatch(event, data)
+
+        sio.on("connect", on_connect, namespace=NAMESPACE)
+        sio.on("connect_error", on_connect_error, namespace=NAMESPACE)
+        sio.on("disconnect", on_disconnect, namespace=NAMESPACE)
+        sio.on("*", on_event, namespace=NAMESPACE)
+
+    async def _reconnect(self) -> None:
+        deadline = time.monotonic() + self._reconnect_timeout
+        delay = 0.05
+        index = self._url_index
+        while not self._closed and time.monotonic() < deadline:
+            index = (index + 1) % len(self._urls)  # another node first
+            try:
+                await self._open(index)
+            except ParticipantError as e:
+                if e.fatal:
+                    self._record("reconnect_failed", {"code": e.code, "message": e.message})
+                    return
+                log.debug("%s: reconnect to %s failed: %s", self.label, self._urls[index], e)
+            else:
+                self._record("reconnected", {"url": self._urls[index]})
+                return
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 1.0)
+        self._record("reconnect_failed", {"code": "timeout", "message": "gave up reconnecting"})
+
+    def _dispatch(self, event: str, data: Any) -> None:
+        """Handle one server event. Synchronous, so events are handled in arrival order."""
+        if event in FINAL_EVENTS:
+            self._finished = True
+        if event == "room" and isinstance(data, dict):
+            self.room = data
+            if data.get("ice_servers"):
+                self._ice_servers = list(data["ice_servers"])
+            if self._fresh:
+                self._fresh = False
+                self._on_fresh_room(data)
+        elif event == "admitted" and isinstance(data, dict):
+            self._ice_servers = list(data.get("ice_servers") or [])
+            if self.role == "professional":
+                self._actions.put_nowait(_Offer("admitted"))
+        elif event == "peer_joined" and isinstance(data, dict):
+            if data.get("resumed") and self.role == "professional" and self.phase == "in_session":
+                self._actions.put_nowait(_Offer("peer resumed"))
+        elif event == "signal" and isinstance(data, dict):
+            self._actions.put_nowait(_Signal(data))
+        elif event == "ended":
+            self._actions.put_nowait(_Hangup())
+        self._record(event, data)
+
+    def _on_fresh_room(self, room: Mapping[str, Any]) -> None:
+        if room.get("phase") != "in_session":
+            return
+        if room.get("role") == "professional":
+            self._actions.put_nowait(_Offer("reconnected", fresh=True))
+        elif self._peer is None or self._peer.pc.connectionState in ("failed", "closed"):
+            self._spawn(self._ask_restart())
+
+    async def _ask_restart(self) -> None:
+        try:
+            await self.restart()
+        except ParticipantError as e:
+            log.warning("%s: restart not sent: %s", self.label, e)
+
+    def _record(self, name: str, payload: Any) -> None:
+        self.events.append(Event(name, payload, time.monotonic()))
+        for w in list(self._waiters):
+            if w.name != name or w.future.done():
+                continue
+            try:
+                matched = w.predicate is None or w.predicate(payload)
+            except Exception as e:
+                w.future.set_exception(e)
+                continue
+            if matched:
+                w.future.set_result(payload)
+
+    # -- negotiation -------------------------------------------------------------------------
+
+    async def _negotiate(self) -> None:
+        while True:
+            action = await self._actions.get()
+            try:
+                await self._handle(action)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("%s: negotiation step %r failed", self.label, action)
+
+    async def _handle(self, action: _Action) -> None:
+        if self._finished or isinstance(action, _Hangup):
+            await self._retire_peer()
+            return
+        if isinstance(action, _Offer):
+            if action.fresh:
+                self._awaiting = None
+            if self._awaiting is not None:
+                self._reoffer = True  # one offer in flight at a time: answers carry no offer id
+            else:
+                await self._make_offer(action.reason)
+        elif isinstance(action, _AnswerTimeout):
+            if self._awaiting == action.offer:
+                log.warning("%s: no answer to offer %d", self.label, action.offer)
+                self._awaiting = None
+                other = "client" if self.role == "professional" else "professional"
+                presence = ((self.room or {}).get(other) or {}).get("presence")
+                if self._reoffer or presence == "present":
+                    await self._make_offer("answer timeout")
+        else:
+            await self._handle_signal(action.payload)
+
+    async def _handle_signal(self, signal: Mapping[str, Any]) -> None:
+        kind = signal.get("kind")
+        payload = signal.get("payload") or {}
+        if kind == "offer" and self.role == "client":
+            await self._answer(str(payload.get("sdp", "")))
+        elif kind == "answer" and self.role == "professional":
+            await self._accept_answer(str(payload.get("sdp", "")))
+        elif kind == "restart" and self.role == "professional":
+            await self._handle(_Offer("restart", fresh=True))
+        elif kind == "candidate" and self._peer is not None:
+            pc = self._peer.pc
+            if pc.remoteDescription is None:
+                log.warning("%s: candidate before any description, dropped", self.label)
+                return
+            try:
+                await pc.addIceCandidate(parse_candidate(payload))
+            except (ValueError, AssertionError) as e:
+                log.warning("%s: bad remote candidate %r: %s", self.label, payload, e)
+        else:
+            log.warning("%s: unexpected signal %r as %s", self.label, kind, self.role)
+
+    async def _make_offer(self, reason: str) -> None:
+        self._reoffer = False
+        peer = self._create_peer()
+        for track in self._local_tracks():
+            peer.pc.addTrack(track)
+            peer.tracks.append(track)
+        await peer.pc.setLocalDescription(await peer.pc.createOffer())
+        try:
+            await self._send_signal("offer", {"type": "offer", "sdp": peer.pc.localDescription.sdp})
+        except ParticipantError as e:
+            # keep the connection we have: it may still carry media
+            log.warning("%s: offer not sent (%s): %s", self.label, reason, e)
+            await self._close_peer(peer)
+            return
+        await self._install(peer)  # the client closes its old connection on this offer too
+        self._offers += 1
+        self._awaiting = self._offers
+        self._spawn(self._answer_timer(self._offers))
+        await self._end_of_candidates()
+
+    async def _answer_timer(self, offer: int) -> None:
+        await asyncio.sleep(self._answer_timeout)
+        self._actions.put_nowait(_AnswerTimeout(offer))
+
+    async def _accept_answer(self, sdp: str) -> None:
+        peer = self._peer
+        if peer is None or peer.pc.signalingState != "have-local-offer":
+            log.warning("%s: answer without an offer in flight, ignored", self.label)
+            return
+        await peer.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
+        self._awaiting = None
+        self.negotiations += 1
+        if self._reoffer:
+            await self._make_offer("re-offer")
+
+    async def _answer(self, sdp: str) -> None:
+        peer = self._create_peer()
+        await self._install(peer)
+        await peer.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
+        offered = {t.kind for t in peer.pc.getTransceivers()}
+        for track in self._local_tracks():
+            if track.kind in offered:
+                peer.pc.addTrack(track)
+                peer.tracks.append(track)
+        await peer.pc.setLocalDescription(await peer.pc.createAnswer())
+        await self._send_signal("answer", {"type": "answer", "sdp": peer.pc.localDescription.sdp})
+        self.negotiations += 1
+        await self._end_of_candidates()
+
+    async def _send_signal(self, kind: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+        to = "client" if self.role == "professional" else "professional"
+        ack = await self.request("signal", {"to": to, "kind": kind, "payload": dict(payload)})
+        if not ack.get("ok"):
+            error = ack.get("error") or {}
+            raise ParticipantError(str(error.get("code")), str(error.get("message")))
+        return ack
+
+    async def _end_of_candidates(self) -> None:
+        # aiortc puts all its candidates in the SDP and does not trickle: only say we are done.
+        payload = {"candidate": "", "sdpMid": "0", "sdpMLineIndex": 0}
+        try:
+            await self._send_signal("candidate", payload)
+        except ParticipantError as e:
+            log.warning("%s: end of candidates not sent: %s", self.label, e)
+
+    def _local_tracks(self) -> list[MediaStreamTrack]:
+        width, height, fps = self._size
+        tracks: list[MediaStreamTrack] = []
+        if self._audio:
+            tracks.append(ToneAudioTrack())
+        if self._video:
+            tracks.append(PatternVideoTrack(width, height, fps))
+        return tracks
+
+    def _create_peer(self) -> _Peer:
+        pc = RTCPeerConnection(configuration=ice_configuration(self._ice_servers))
+        self.peer_connections += 1
+
+        @pc.on("track")
+        def on_track(track: MediaStreamTrack) -> None:
+            self._spawn(self._consume(track))
+
+        return _Peer(pc)
+
+    async def _install(self, peer: _Peer) -> None:
+        old, self._peer = self._peer, peer
+        if old is not None:
+            await self._close_peer(old)
+
+    async def _retire_peer(self) -> None:
+        peer, self._peer = self._peer, None
+        if peer is not None:
+            await self._close_peer(peer)
+
+    async def _close_peer(self, peer: _Peer) -> None:
+        if peer.pc.connectionState != "closed":
+            with contextlib.suppress(Exception):
+                ins, outs = _transport_bytes(await peer.pc.getStats())
+                self._base_in += ins  # keeps the reported counters cumulative
+                self._base_out += outs
+        await peer.pc.close()
+        for track in peer.tracks:
+            track.stop()
+
+    async def _consume(self, track: MediaStreamTrack) -> None:
+        try:
+            while True:
+                frame = await track.recv()
+                if track.kind != "video":
+                    continue
+                if self.first_frame_at is None:
+                    self.first_frame_at = time.monotonic()
+                self.frames_received += 1
+                if isinstance(frame, VideoFrame):
+                    self.last_frame_number = frame_number(frame)
+                for count, fut in self._frame_waiters:
+                    if self.frames_received >= count and not fut.done():
+                        fut.set_result(None)
+        except MediaStreamError:
+            return
+
+    # -- stats -----------------------------------------------------------------------------
+
+    async def collect_stats(self) -> dict[str, Any] | None:
+        """The ``stats`` payload for now, or None without a peer connection. Counters are
+        cumulative over every peer connection of this participant."""
+        peer = self._peer
+        if peer is None:
+            return None
+        report = await peer.pc.getStats()
+        ins, outs = _transport_bytes(report)
+        current = _Sample(
+            time.monotonic(), self._base_in + ins, self._base_out + outs, self.frames_received
+        )
+        payload = summarize(report, self._previous, current)
+        self._previous = current
+        payload["ice_state"] = peer.pc.iceConnectionState
+        payload["connection_state"] = peer.pc.connectionState
+        local, remote = _candidate_types(peer.pc)
+        if local:
+            payload["local_candidate_type"] = local
+        if remote:
+            payload["remote_candidate_type"] = remote
+        return payload
+
+    async def _report_stats(self) -> None:
+        while True:
+            await asyncio.sleep(self._stats_interval)
+            if self.phase != "in_session" or not self.connected or self._finished:
+                continue
+            try:
+                payload = await self.collect_stats()
+                if payload is None:
+                    continue
+                ack = await self.request("stats", payload)
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:
+                log.warning("%s: stats not sent: %s", self.label, e)
+                continue
+            self.last_stats = payload
+            if ack.get("ok"):
+                self.stats_sent += 1
+            else:
+                log.warning("%s: stats refused: %s", self.label, ack.get("error"))
+
+    # -- tasks -----------------------------------------------------------------------------
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        if self._closed:
+            coro.close()
+            return
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._reap)
+
+    def _reap(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("%s: task failed", self.label, exc_info=task.exception())
