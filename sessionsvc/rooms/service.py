@@ -347,6 +347,15 @@ class Sessions:
         await self.store.add_stats(room_id, role, {**sample, "at": now}, self.stats_keep)
         return change.room
 
+    async def record_device(self, room_id: str, role: Role, sample: dict[str, Any]) -> None:
+        """What a participant's browser reported of itself (name, version, permission states),
+        kept beside the media stats for support."""
+        room = await self.get_room(room_id)
+        lifecycle.ensure_open(room)
+        await self.store.add_stats(
+            room_id, role, {**sample, "at": self.clock.now()}, self.stats_keep
+        )
+
     async def end(self, room_id: str, by: Role) -> Outcome:
         """The professional ends the session."""
         if by is not Role.PROFESSIONAL:

@@ -17,7 +17,7 @@ import msgspec
 import socketio
 
 from ..context import Context
-from ..rooms.errors import DomainError, InvalidTransition
+from ..rooms.errors import DomainError, Forbidden, InvalidTransition
 from ..rooms.model import Phase, Presence, Role
 from . import payloads as p
 from .ratelimit import Bucket
@@ -86,7 +86,7 @@ class SessionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         try:
             claims = self.ctx.tokens.verify_join(token)  # type: ignore[arg-type]
             if claims.role is Role.SUPPORT or claims.room is None:
-                raise DomainError("support tokens do not join sessions")
+                raise Forbidden("support tokens do not join sessions")
             room_id, role = claims.room, claims.role
             await self.enter_room(sid, room_channel(room_id))
             await self.enter_room(sid, room_channel(room_id, role))
@@ -96,8 +96,7 @@ class SessionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             await self.ctx.sessions.join(room_id, role, claims.sub, sid, self.ctx.node)
         except DomainError as e:
             self.conns.pop(sid, None)
-            code = "forbidden" if type(e) is DomainError else e.code
-            raise _refused(code, e.message) from None
+            raise _refused(e.code, e.message) from None
         except Exception:
             self.conns.pop(sid, None)
             log.exception("connect failed")
@@ -166,12 +165,8 @@ class SessionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
     async def _device(self, conn: Conn, sid: str, data: Any) -> None:
         device = p.parse(data, p.Device)
-        sample = {"kind": "device", **msgspec.to_builtins(device)}
-        await self.ctx.sessions.store.add_stats(
-            conn.room_id,
-            conn.role,
-            {**sample, "at": self.ctx.clock.now()},
-            self.ctx.sessions.stats_keep,
+        await self.ctx.sessions.record_device(
+            conn.room_id, conn.role, {"kind": "device", **msgspec.to_builtins(device)}
         )
 
     async def _note(self, conn: Conn, sid: str, data: Any) -> None:
