@@ -82,7 +82,10 @@ export class Call {
       ),
       h("div", { class: "controls", role: "toolbar", "aria-label": "Call controls" }, this.quality, h("div", { class: "control-group" }, controls)),
     );
-    this.onMedia = () => this.renderControls();
+    this.onMedia = () => {
+      if (this.local.srcObject !== media.stream) this.local.srcObject = media.stream;
+      this.renderControls();
+    };
     media.addEventListener("change", this.onMedia);
     this.renderControls();
     this.timer = setInterval(() => this.reportStats(), STATS_EVERY_MS);
@@ -143,6 +146,7 @@ export class Call {
 
   peerState(state) {
     this.element.dataset.peer = state;
+    if (state === "connected") setTimeout(() => this.reportStats(), 500);
     this.setProblem("media", state === "disconnected" || state === "failed");
     if (state === "connected") announce(`Connected with ${this.otherName}.`);
     if (state === "failed" && this.role === "client") this.peer.requestRestart();

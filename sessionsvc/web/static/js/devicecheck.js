@@ -202,7 +202,7 @@ export class DeviceCheck {
     const pct = Math.round(level * 100);
     this.meterFill.style.transform = `scaleX(${enabled ? level : 0})`;
     this.meter.setAttribute("aria-valuenow", String(pct));
-    if (level > 0.04 && !this.heard) {
+    if (level > 0.2 && enabled && !this.heard) {
       this.heard = true;
       this.render();
     }

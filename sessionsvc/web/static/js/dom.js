@@ -37,7 +37,7 @@ export function fill(el, ...children) {
 export function mount(screen, { focus = true } = {}) {
   const main = document.getElementById("app");
   main.replaceChildren(screen);
-  document.body.dataset.screen = screen.dataset.screen ?? "";
+  document.body.dataset.page = screen.dataset.screen ?? "";
   if (focus) {
     const heading = main.querySelector("h1");
     if (heading) {

@@ -241,7 +241,9 @@ export class LevelMeter {
       let sum = 0;
       for (const v of samples) sum += v * v;
       const rms = Math.sqrt(sum / samples.length);
-      this.onLevel(Math.min(1, rms * 4), track.enabled);
+      // -60 dBFS (silence) … -10 dBFS (loud speech) onto 0 … 1, as people hear loudness.
+      const db = 20 * Math.log10(Math.max(rms, 1e-6));
+      this.onLevel(Math.min(1, Math.max(0, (db + 60) / 50)), track.enabled);
     }, 50);
   }
 

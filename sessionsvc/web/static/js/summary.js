@@ -42,13 +42,16 @@ export function summaryScreen(role, summary) {
     }
   } else if (held && summary.payment_type) {
     headline = "Thank you for your session";
-    facts.push(fact("Payment", paymentForClient(summary), "payment-type"));
+    facts.push(fact("Paid with", paidWith(summary.payment_type), "payment-type"));
+    if (summary.payment_type === "Credit") {
+      facts.push(fact("Credits left", String(summary.credits_remaining ?? 0), "credits-left"));
+    }
   } else {
     headline = "This session was not counted";
     facts.push(fact("Why", REASONS[summary.reason] ?? "It did not meet the conditions of a held session.", "reason"));
     facts.push(fact("Credits", "No credit was used."));
   }
-  if (summary.held_seconds > 0) facts.push(fact("Time together", duration(summary.held_seconds)));
+  if (summary.held_seconds > 0) facts.push(fact("Session length", duration(summary.held_seconds)));
   return h(
     "section",
     { class: "screen summary", dataset: { screen: "summary", outcome: summary.phase ?? "" } },
@@ -64,11 +67,8 @@ export function summaryScreen(role, summary) {
   );
 }
 
-function paymentForClient(summary) {
-  if (summary.payment_type === "Credit") {
-    const left = summary.credits_remaining ?? 0;
-    return `Employer credit: ${left} credit${left === 1 ? "" : "s"} left`;
-  }
-  if (summary.payment_type === "Card") return "Card on file";
-  return "Self-pay: arranged with your professional";
+function paidWith(paymentType) {
+  if (paymentType === "Credit") return "Your employer’s credit";
+  if (paymentType === "Card") return "Your card on file";
+  return "Arranged with your professional";
 }

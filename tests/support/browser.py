@@ -1,0 +1,135 @@
+"""Real Chromium for the end-to-end tests (pytest plugin).
+
+- ``chromium``: one headless Chromium per test session (Debian's ``/usr/bin/chromium``), with a
+  fake camera (640x480, 20 fps, frame counter) and a fake microphone (a tone), permission prompts
+  auto-accepted, and host candidates not hidden behind mDNS names.
+- ``people``: a factory of browser contexts, one per person (professional, client), each with a
+  page whose console and uncaught errors are collected.
+- ``screenshot``: saves ``test-artifacts/screenshots/<test>-<step>.png``.
+
+Everything runs on pytest-asyncio's session loop: browser tests mark themselves with
+``pytestmark = pytest.mark.asyncio(loop_scope="session")``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page, async_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path("test-artifacts/screenshots")
+
+# One --disable-features switch replaces Playwright's own list (Chromium keeps the last one), so
+# the entries of that list that matter here are repeated: PaintHolding (screenshots of fresh
+# pages), HttpsUpgrades, MediaRouter, OptimizationHints.
+CHROMIUM_ARGS = [
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-features=WebRtcHideLocalIpsWithMdns,PaintHolding,HttpsUpgrades,MediaRouter,"
+    "OptimizationHints",
+]
+
+LAPTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def chromium() -> AsyncIterator[Browser]:
+    """One real Chromium for the whole test session."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (./dev does)")
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        yield browser
+        await browser.close()
+
+
+@dataclass
+class Person:
+    """One person at their own browser: a context, its page, and what the page said."""
+
+    role: str
+    context: BrowserContext
+    page: Page
+    console: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def said(self, text: str) -> bool:
+        """Whether ``text`` appeared in this page's console output."""
+        return any(text in line for line in self.console)
+
+
+PeopleFactory = Callable[..., Awaitable[Person]]
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def people(chromium: Browser) -> AsyncIterator[PeopleFactory]:
+    """``await people("client", viewport=PHONE, media=False, init_script=…, user_agent=…)``.
+
+    ``media=False`` gives a context without camera/microphone permission; pages that must see a
+    refusal use an ``init_script`` that makes getUserMedia reject as the browser does.
+    """
+    contexts: list[BrowserContext] = []
+
+    async def make(
+        role: str,
+        *,
+        viewport: dict[str, int] | None = None,
+        media: bool = True,
+        init_script: str | None = None,
+        user_agent: str | None = None,
+    ) -> Person:
+        options: dict[str, Any] = {"viewport": viewport or LAPTOP}
+        if media:
+            options["permissions"] = ["camera", "microphone"]
+        if user_agent:
+            options["user_agent"] = user_agent
+        context = await chromium.new_context(**options)
+        contexts.append(context)
+        if init_script:
+            await context.add_init_script(init_script)
+        page = await context.new_page()
+        person = Person(role, context, page)
+        page.on("console", lambda m: person.console.append(_console_line(m)))
+        page.on("pageerror", lambda e: person.errors.append(str(e)))
+        return person
+
+    yield make
+    for context in contexts:
+        await context.close()
+
+
+def _console_line(message: ConsoleMessage) -> str:
+    return f"{message.type}: {message.text}"
+
+
+Screenshot = Callable[[Page, str], Awaitable[Path]]
+
+
+@pytest.fixture
+def screenshot(request: pytest.FixtureRequest) -> Screenshot:
+    """``await screenshot(page, "waiting")`` → test-artifacts/screenshots/<test>-waiting.png."""
+    test = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
+
+    async def take(page: Page, step: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{test}-{step}.png"
+        await page.screenshot(path=str(path), full_page=True, animations="disabled")
+        return path
+
+    return take

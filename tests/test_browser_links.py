@@ -1,0 +1,94 @@
+"""The join page's own screens for links that cannot open a session, and its security headers."""
+
+from __future__ import annotations
+
+import time
+
+import aiohttp
+import pytest
+
+from sessionsvc.rooms.model import Role
+from sessionsvc.tokens import TokenService
+from tests.support.browser import PHONE, PeopleFactory, Screenshot
+from tests.support.servers import BOOKING_SECRET, JOIN_SECRET, Booking, ServiceProcess
+
+pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
+
+
+async def test_security_headers_allow_exactly_what_the_page_uses(service: ServiceProcess) -> None:
+    async with aiohttp.ClientSession() as http:
+        async with http.get(service.url + "/join?token=x") as r:
+            assert r.status == 200
+            assert r.headers["Content-Type"].startswith("text/html")
+            csp = r.headers["Content-Security-Policy"]
+            policy = r.headers["Permissions-Policy"]
+            assert r.headers["Referrer-Policy"] == "no-referrer"
+            assert r.headers["Cache-Control"] == "no-store"
+        async with http.get(service.url + "/static/js/app.js") as r:
+            assert r.status == 200
+            assert "javascript" in r.headers["Content-Type"]
+            assert r.headers["Content-Security-Policy"] == csp
+        async with http.get(service.url + "/static/vendor/socket.io.esm.min.js") as r:
+            assert r.status == 200, "run `npm ci && npm run build` (./dev does)"
+        async with http.get(service.url + "/static/../routes.py") as r:
+            assert r.status in (403, 404)
+        async with http.get(service.url + "/healthz") as r:
+            assert "Content-Security-Policy" not in r.headers
+    directives = dict(d.strip().split(" ", 1) for d in csp.split(";"))
+    assert directives["default-src"] == "'self'"
+    assert directives["script-src"] == "'self'"
+    assert directives["style-src"] == "'self'"
+    host = service.url.removeprefix("http://")
+    assert directives["connect-src"] == f"'self' wss://{host} ws://{host}"
+    assert directives["frame-ancestors"] == "'none'"
+    assert "unsafe" not in csp
+    features = dict(f.strip().split("=", 1) for f in policy.split(","))
+    assert features.pop("camera") == "(self)"
+    assert features.pop("microphone") == "(self)"
+    assert features.pop("autoplay") == "(self)"
+    assert set(features.values()) == {"()"}
+    assert {"geolocation", "display-capture", "payment", "usb"} <= set(features)
+
+
+@pytest.mark.parametrize(
+    ("case", "title"),
+    [
+        ("garbage", "This link does not work"),
+        ("missing", "This link does not work"),
+        ("forged", "This link does not work"),
+        ("expired", "This link has expired"),
+    ],
+)
+async def test_links_that_cannot_open_a_session_say_so(
+    service: ServiceProcess,
+    people: PeopleFactory,
+    screenshot: Screenshot,
+    case: str,
+    title: str,
+) -> None:
+    async with aiohttp.ClientSession() as http:
+        room = await Booking(service.url, http).open_room()
+    now = time.time()
+    minted = {
+        "garbage": "not-a-token",
+        "missing": None,
+        "forged": TokenService(BOOKING_SECRET, "another-join-secret-0123456789abcdef").mint_join(
+            sub="cl-x", role=Role.CLIENT, name="Sam", room=room["room_id"], expires_at=now + 600
+        ),
+        "expired": TokenService(BOOKING_SECRET, JOIN_SECRET).mint_join(
+            sub="cl-x",
+            role=Role.CLIENT,
+            name="Sam",
+            room=room["room_id"],
+            expires_at=now - 120,
+            now=now - 3600,
+        ),
+    }[case]
+    client = await people("client", viewport=PHONE if case == "expired" else None)
+    url = service.url + "/join" + (f"?token={minted}" if minted else "")
+    await client.page.goto(url)
+    heading = client.page.locator("h1")
+    await heading.filter(has_text=title).wait_for()
+    await screenshot(client.page, "screen")
+    assert await client.page.locator("main").get_attribute("aria-busy") is None
+    assert not client.errors
