@@ -86,6 +86,15 @@ def parse_candidate(payload: Mapping[str, Any]) -> RTCIceCandidate | None:
     return candidate
 
 
+def refusal_reason(error: Any) -> tuple[str, str] | None:
+    """(code, message) of a ``connect_error``: the server's ``err.data`` (docs/events.md) as
+    python-socketio hands it over, ``{"message": ..., "data": {"code", "message"}}``."""
+    data = error.get("data") if isinstance(error, dict) else None
+    if isinstance(data, dict) and "code" in data:
+        return str(data["code"]), str(data.get("message", ""))
+    return None
+
+
 def grade(rtt_ms: float | None, loss_pct: float | None) -> str:
     """good, fair or poor, from round-trip time and loss."""
     rtt = rtt_ms or 0.0
@@ -196,7 +205,7 @@ class _Hangup:
 _Action = _Offer | _Signal | _AnswerTimeout | _Hangup
 
 
-@dataclass
+@dataclass(eq=False)
 class _Peer:
     pc: RTCPeerConnection
     tracks: list[MediaStreamTrack] = field(default_factory=list)
@@ -257,6 +266,8 @@ class SyntheticParticipant:
         self._ice_servers: list[dict[str, Any]] = []
         self._actions: asyncio.Queue[_Action] = asyncio.Queue()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._peers: set[_Peer] = set()  # every peer connection not closed yet
+        self._closers: set[asyncio.Task[None]] = set()  # closing peer connections
         self._waiters: list[_Waiter] = []
         self._frame_waiters: list[tuple[int, asyncio.Future[None]]] = []
         self._started = False
@@ -340,7 +351,10 @@ class SyntheticParticipant:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        await self._retire_peer()
+        self._peer = None
+        for peer in list(self._peers):
+            self._closer(peer)
+        await asyncio.gather(*self._closers, return_exceptions=True)
         sio, self._sio = self._sio, None
         if sio is not None:
             with contextlib.suppress(Exception):
@@ -471,16 +485,18 @@ class SyntheticParticipant:
                 namespaces=[NAMESPACE],
                 wait_timeout=self._request_timeout,
             )
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                await sio.disconnect()
+            raise
         except socketio.exceptions.ConnectionError as e:
             if self._sio is sio:
                 self._sio = None
             with contextlib.suppress(Exception):
                 await sio.disconnect()
-            if refusal and isinstance(refusal[-1], dict) and "code" in refusal[-1]:
-                data = refusal[-1]
-                raise ParticipantError(
-                    str(data["code"]), str(data.get("message", "")), fatal=True
-                ) from None
+            reason = refusal_reason(refusal[-1] if refusal else None)
+            if reason is not None:
+                raise ParticipantError(*reason, fatal=True) from None
             raise ParticipantError("unreachable", f"{url}: {e}") from None
         self._url_index = index
         self.url = url
@@ -725,13 +741,15 @@ class SyntheticParticipant:
 
     def _create_peer(self) -> _Peer:
         pc = RTCPeerConnection(configuration=ice_configuration(self._ice_servers))
+        peer = _Peer(pc)
+        self._peers.add(peer)
         self.peer_connections += 1
 
         @pc.on("track")
         def on_track(track: MediaStreamTrack) -> None:
             self._spawn(self._consume(track))
 
-        return _Peer(pc)
+        return peer
 
     async def _install(self, peer: _Peer) -> None:
         old, self._peer = self._peer, peer
@@ -744,14 +762,29 @@ class SyntheticParticipant:
             await self._close_peer(peer)
 
     async def _close_peer(self, peer: _Peer) -> None:
-        if peer.pc.connectionState != "closed":
+        if peer in self._peers and peer.pc.connectionState != "closed":
             with contextlib.suppress(Exception):
                 ins, outs = _transport_bytes(await peer.pc.getStats())
                 self._base_in += ins  # keeps the reported counters cumulative
                 self._base_out += outs
-        await peer.pc.close()
-        for track in peer.tracks:
-            track.stop()
+        await asyncio.shield(self._closer(peer))
+
+    def _closer(self, peer: _Peer) -> asyncio.Task[None]:
+        """Close a peer connection in a task of its own: a cancelled caller must not leave it
+        half closed (aiortc may be closing it already, and cancelling that breaks it)."""
+        self._peers.discard(peer)
+        task = asyncio.get_running_loop().create_task(self._shut(peer))
+        self._closers.add(task)
+        task.add_done_callback(self._closers.discard)
+        return task
+
+    @staticmethod
+    async def _shut(peer: _Peer) -> None:
+        try:
+            await peer.pc.close()
+        finally:
+            for track in peer.tracks:
+                track.stop()
 
     async def _consume(self, track: MediaStreamTrack) -> None:
         try:
