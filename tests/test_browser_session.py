@@ -272,9 +272,13 @@ async def test_whole_session(
     reloader = client if case.reloader == "client" else pro
     other = pro if reloader is client else client
     await reloader.page.reload()
-    await reloader.page.locator('[data-screen="call"][data-remote="playing"]').wait_for(
-        timeout=15_000
-    )
+    try:
+        await reloader.page.locator('[data-screen="call"][data-remote="playing"]').wait_for(
+            timeout=15_000
+        )
+    except Exception:
+        print("RELOADER", reloader.console, "OTHER", other.console)
+        raise
     for person in (reloader, other):
         await expect(person.page.locator('[data-screen="call"] .call-banner')).to_be_hidden(
             timeout=15_000
@@ -283,7 +287,7 @@ async def test_whole_session(
     await screenshot(reloader.page, f"{reloader.role}-5-after-reload")
 
     # Held long enough to count, then the professional ends it (after confirming).
-    await wait_held(booking, room_id, 2.0)
+    await wait_held(booking, room_id, 3.0)
     await pro.page.get_by_role("button", name="End session").click()
     dialog = pro.page.get_by_role("dialog")
     await expect(dialog).to_contain_text("End the session for both of you?")

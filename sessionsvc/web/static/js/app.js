@@ -29,7 +29,10 @@ class App {
     this.room = null;
     this.stage = null; // "check" | "waiting" | "call" | "done"
     this.view = null;
-    this.needOffer = false;
+    // The first `room` of every connection decides whether the professional offers again.
+    // The server sends it before socket.io's "connect" event fires, so the flag is set here
+    // and on every disconnect rather than in a "connect" handler.
+    this.needOffer = true;
     this.leaving = false;
     this.netBanner = h("div", { class: "net-banner", role: "status", hidden: true });
     document.body.prepend(this.netBanner);
@@ -42,11 +45,9 @@ class App {
   }
 
   wire(socket) {
-    socket.on("connect", () => {
-      this.needOffer = true;
-      this.setOffline(false);
-    });
+    socket.on("connect", () => this.setOffline(false));
     socket.on("disconnect", (reason) => {
+      this.needOffer = true;
       if (this.stage === "done" || this.leaving) return;
       if (reason !== "io server disconnect" && reason !== "io client disconnect") this.setOffline(true);
     });

@@ -20,7 +20,11 @@ export class Call {
     this.peer = new Peer({
       role: this.role,
       media,
-      send: (kind, payload) => request(socket, "signal", { to: this.other, kind, payload }),
+      send: async (kind, payload) => {
+        const ack = await request(socket, "signal", { to: this.other, kind, payload });
+        if (!ack.ok) console.warn(`signal ${kind} refused: ${ack.error?.code}`);
+        return ack;
+      },
     });
     this.peer.setIceServers(room.ice_servers);
     this.peer.addEventListener("track", (e) => this.showRemote(e.detail));
@@ -245,6 +249,7 @@ export class Call {
     });
     if (!yes) return;
     const ack = await request(this.socket, "end", {});
+    if (!this.element.isConnected) return; // the summary arrived first and replaced this screen
     if (ack.ok) this.onEnded(ack.summary);
     else announce(ack.error?.message ?? "Could not end the session. Please try again.");
   }
