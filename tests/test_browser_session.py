@@ -139,6 +139,8 @@ CASES = [
         pro_before=["No company credits and no card on file — make sure the client adds a card."],
         override=True,
         reloader="professional",
+        payment_type="Self-pay",
+        client_summary=["Payment is arranged directly with your professional."],
     ),
     Case(
         name="self-pay",
@@ -296,15 +298,17 @@ async def test_whole_session(
 
     for person in (pro, client):
         await person.page.locator('[data-screen="summary"]').wait_for(timeout=10_000)
+    status, summary = await booking.call("GET", f"/v1/rooms/{room_id}/summary")
+    assert status == 200, summary
+    assert summary["outcome"]["phase"] == "completed", summary
+    payment_type = summary["outcome"]["payment"]["payment_type"]
     if case.payment_type:
-        await expect(pro.page.locator("[data-testid=payment-type]")).to_have_text(case.payment_type)
+        assert payment_type == case.payment_type, summary
+    await expect(pro.page.locator("[data-testid=payment-type]")).to_have_text(payment_type)
     await see(pro.page, ["Session complete", *case.pro_summary])
     await see(client.page, ["Thank you for your session", *case.client_summary])
     await screenshot(pro.page, "professional-7-summary")
     await screenshot(client.page, "client-7-summary")
-
-    status, summary = await booking.call("GET", f"/v1/rooms/{room_id}/summary")
-    assert status == 200, summary
 
     for person in (pro, client):
         assert not person.errors, person.errors

@@ -102,7 +102,13 @@ export class DeviceCheck {
     );
     this.heard = false;
     this.levels = new LevelMeter((level, enabled) => this.showLevel(level, enabled));
-    this.pickers = h("div", { class: "pickers" });
+    this.pickerFields = h("div", { class: "picker-fields" });
+    this.pickers = h(
+      "details",
+      { class: "pickers", hidden: true },
+      h("summary", {}, "Change camera, microphone or speaker"),
+      this.pickerFields,
+    );
     this.help = h("div", { class: "help-slot" });
     this.eyebrow = h("p", { class: "eyebrow" }, "Before your session");
     this.continueButton = h(
@@ -146,8 +152,8 @@ export class DeviceCheck {
           "div",
           { class: "side-col" },
           h("ul", { class: "checklist" }, Object.values(this.rows).map((r) => r.item)),
-          this.pickers,
           this.actions,
+          this.pickers,
         ),
       ),
     );
@@ -265,7 +271,7 @@ export class DeviceCheck {
 
   renderPickers() {
     const m = this.media;
-    const focused = this.pickers.contains(document.activeElement)
+    const focused = this.pickerFields.contains(document.activeElement)
       ? document.activeElement.id
       : null;
     const canPickSpeaker = "setSinkId" in HTMLMediaElement.prototype;
@@ -301,7 +307,8 @@ export class DeviceCheck {
     );
     if (signature === this.pickerSignature) return;
     this.pickerSignature = signature;
-    fill(this.pickers, fields.length ? h("h2", { class: "small-heading" }, "Devices") : null, fields);
+    fill(this.pickerFields, fields);
+    this.pickers.hidden = fields.length === 0;
     if (focused) document.getElementById(focused)?.focus();
   }
 

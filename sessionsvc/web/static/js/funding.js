@@ -86,7 +86,6 @@ export function professionalFunding(room) {
       ? h(
           "div",
           { class: "callout callout-notice", dataset: { testid: "funding-alert" } },
-          h("strong", {}, "Last subsidised session. "),
           view.alert,
         )
       : null,
