@@ -16,7 +16,7 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Page, expect
 
-from tests.support.browser import PHONE, PeopleFactory, Person, Screenshot
+from tests.support.browser import PHONE, PeopleFactory, Person, Screenshot, video_plays
 from tests.support.servers import Booking, ServiceFactory, ServiceProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
@@ -25,25 +25,6 @@ HUB = "hub-acme"
 COMPANY = "Acme Corp"
 CLIENT_NAME = "Sam Jordan"
 PRO_NAME = "Dr. Alex Rivera"
-
-# Frames advancing on a <video>: currentTime moves, and new frames are decoded and presented.
-VIDEO_ADVANCING = """async (selector) => {
-  const v = document.querySelector(selector);
-  if (!v || !v.srcObject) return {ok: false, why: "no stream"};
-  const before = {t: v.currentTime, frames: v.getVideoPlaybackQuality().totalVideoFrames};
-  const presented = await new Promise((resolve) => {
-    let seen = 0;
-    const timer = setTimeout(() => resolve(seen), 8000);
-    const tick = () => {
-      seen += 1;
-      if (seen >= 6) { clearTimeout(timer); resolve(seen); } else v.requestVideoFrameCallback(tick);
-    };
-    v.requestVideoFrameCallback(tick);
-  });
-  const after = {t: v.currentTime, frames: v.getVideoPlaybackQuality().totalVideoFrames};
-  return {ok: presented >= 6 && after.t > before.t && after.frames > before.frames,
-          presented, before, after, width: v.videoWidth, paused: v.paused};
-}"""
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -100,8 +81,12 @@ CASES = [
     Case(
         name="last-subsidised",
         ledger={"remaining": 0, "card": False, "invoice_to": "platform"},
-        change={"credits_total": 6, "credits_remaining": 1, "card_on_file": False,
-                "invoice_to": "platform"},
+        change={
+            "credits_total": 6,
+            "credits_remaining": 1,
+            "card_on_file": False,
+            "invoice_to": "platform",
+        },
         change_method="PUT",
         client_before=["Add a payment card to continue"],
         pro_before=["make sure the client adds a card"],
@@ -111,7 +96,7 @@ CASES = [
         ],
         pro_after=[
             "Client has a company credit available",
-            "Last subsidised session.",
+            "This is the client's last subsidised session.",
             "month-end invoice to the platform",
         ],
         reloader="professional",
@@ -173,13 +158,6 @@ async def device_check(person: Person, shot: Screenshot) -> None:
     await shot(page, f"{person.role}-1-device-check")
     await page.get_by_role("button", name=re.compile("^Continue to")).click()
     await page.locator('[data-screen="waiting"]').wait_for()
-
-
-async def video_plays(page: Page, selector: str = "#remote-video") -> dict[str, Any]:
-    result: dict[str, Any] = await page.evaluate(VIDEO_ADVANCING, selector)
-    assert result["ok"], result
-    assert result["width"] > 0
-    return result
 
 
 async def wait_held(booking: Booking, room_id: str, seconds: float) -> None:

@@ -42,6 +42,25 @@ CHROMIUM_ARGS = [
     "OptimizationHints",
 ]
 
+# Frames advancing on a <video>: currentTime moves, and new frames are decoded and presented.
+VIDEO_ADVANCING = """async (selector) => {
+  const v = document.querySelector(selector);
+  if (!v || !v.srcObject) return {ok: false, why: "no stream"};
+  const before = {t: v.currentTime, frames: v.getVideoPlaybackQuality().totalVideoFrames};
+  const presented = await new Promise((resolve) => {
+    let seen = 0;
+    const timer = setTimeout(() => resolve(seen), 8000);
+    const tick = () => {
+      seen += 1;
+      if (seen >= 6) { clearTimeout(timer); resolve(seen); } else v.requestVideoFrameCallback(tick);
+    };
+    v.requestVideoFrameCallback(tick);
+  });
+  const after = {t: v.currentTime, frames: v.getVideoPlaybackQuality().totalVideoFrames};
+  return {ok: presented >= 6 && after.t > before.t && after.frames > before.frames,
+          presented, before, after, width: v.videoWidth, paused: v.paused};
+}"""
+
 LAPTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 
@@ -49,14 +68,18 @@ PHONE = {"width": 390, "height": 844}
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def chromium() -> AsyncIterator[Browser]:
     """One real Chromium for the whole test session."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (./dev does)")
+    _require_chromium()
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(
             executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
         )
         yield browser
         await browser.close()
+
+
+def _require_chromium() -> None:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (./dev does)")
 
 
 @dataclass
@@ -126,10 +149,20 @@ def screenshot(request: pytest.FixtureRequest) -> Screenshot:
     """``await screenshot(page, "waiting")`` → test-artifacts/screenshots/<test>-waiting.png."""
     test = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
 
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
     async def take(page: Page, step: str) -> Path:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{test}-{step}.png"
         await page.screenshot(path=str(path), full_page=True, animations="disabled")
         return path
 
     return take
+
+
+async def video_plays(page: Page, selector: str = "#remote-video") -> dict[str, Any]:
+    """Assert that the <video> at ``selector`` is playing: frames decoded and presented, and
+    ``currentTime`` advancing. Returns the measurements."""
+    result: dict[str, Any] = await page.evaluate(VIDEO_ADVANCING, selector)
+    assert result["ok"], result
+    assert result["width"] > 0, result
+    return result

@@ -150,6 +150,7 @@ export class Call {
 
   peerState(state) {
     this.element.dataset.peer = state;
+    if (state === "new") delete this.element.dataset.remote;
     if (state === "connected") setTimeout(() => this.reportStats(), 500);
     this.setProblem("media", state === "disconnected" || state === "failed");
     if (state === "connected") announce(`Connected with ${this.otherName}.`);

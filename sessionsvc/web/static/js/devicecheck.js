@@ -100,6 +100,12 @@ export class DeviceCheck {
       },
       this.meterFill,
     );
+    this.meterRow = h(
+      "div",
+      { class: "meter-row", hidden: true },
+      h("span", { class: "meter-label", "aria-hidden": "true" }, "Mic"),
+      this.meter,
+    );
     this.heard = false;
     this.levels = new LevelMeter((level, enabled) => this.showLevel(level, enabled));
     this.pickerFields = h("div", { class: "picker-fields" });
@@ -140,12 +146,7 @@ export class DeviceCheck {
           "div",
           { class: "preview-col" },
           h("div", { class: "preview" }, this.video, this.previewNote),
-          h(
-            "div",
-            { class: "meter-row" },
-            h("span", { class: "meter-label", "aria-hidden": "true" }, "Mic"),
-            this.meter,
-          ),
+          this.meterRow,
           this.help,
         ),
         h(
@@ -224,6 +225,7 @@ export class DeviceCheck {
       this.levels.attach(audio);
     }
     this.element.dataset.media = blocked ? "blocked" : m.stream ? "ok" : "pending";
+    this.meterRow.hidden = !audio;
     if (video) this.rows.camera.set("ok", video.label ? `Working: ${video.label}` : "Working");
     else if (m.permissions.camera === "denied") this.rows.camera.set("bad", "Blocked by the browser");
     else if (m.error) this.rows.camera.set("bad", "Not available");
@@ -303,12 +305,12 @@ export class DeviceCheck {
       fields.push(h("div", { class: "field" }, h("label", { for: id }, label), h("div", { class: "field-row" }, select, extra)));
     }
     const signature = JSON.stringify(
-      PICKERS.map(([kind]) => [m.current(kind), m.devices[kind].map((d) => d.deviceId + d.label)]),
+      [Boolean(m.stream)].concat(PICKERS.map(([kind]) => [m.current(kind), m.devices[kind].map((d) => d.deviceId + d.label)])),
     );
     if (signature === this.pickerSignature) return;
     this.pickerSignature = signature;
     fill(this.pickerFields, fields);
-    this.pickers.hidden = fields.length === 0;
+    this.pickers.hidden = fields.length === 0 || !m.stream;
     if (focused) document.getElementById(focused)?.focus();
   }
 

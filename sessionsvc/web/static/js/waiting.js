@@ -7,16 +7,45 @@ import { request } from "./session.js";
 
 const NOTE_MAX = 280;
 
-function selfView(media) {
-  const video = h("video", {
-    class: "self-video mirror",
-    autoplay: true,
-    muted: true,
-    playsInline: true,
-    "aria-label": "Your camera preview",
-  });
-  video.srcObject = media.stream;
-  return video;
+/** Your own picture while waiting, or what to do when the camera and microphone are off. */
+class SelfView {
+  constructor(media) {
+    this.media = media;
+    this.video = h("video", {
+      class: "self-video mirror",
+      autoplay: true,
+      muted: true,
+      playsInline: true,
+      "aria-label": "Your camera preview",
+    });
+    this.caption = h("p", { class: "small muted" });
+    this.retry = h(
+      "button",
+      { type: "button", class: "button button-quiet button-small", onclick: () => media.start() },
+      "Try my camera and microphone again",
+    );
+    this.frame = h("div", { class: "self-frame" }, this.video);
+    this.text = h("div", { class: "self-text" }, this.caption, this.retry);
+    this.onChange = () => this.render();
+    media.addEventListener("change", this.onChange);
+    this.render();
+  }
+
+  render() {
+    const stream = this.media.stream;
+    if (this.video.srcObject !== stream) this.video.srcObject = stream;
+    this.frame.dataset.empty = String(!stream);
+    this.retry.hidden = Boolean(stream);
+    this.caption.textContent = stream
+      ? "This is how you will appear. Nobody sees or hears you until the session starts."
+      : "Your camera and microphone are off, so you will not be seen or heard. " +
+        "You can allow them in the address bar, then try again.";
+  }
+
+  destroy() {
+    this.media.removeEventListener("change", this.onChange);
+    this.video.srcObject = null;
+  }
 }
 
 /** The client's waiting screen. */
@@ -28,7 +57,7 @@ export class ClientWaiting {
     this.status = h("p", { class: "presence" });
     this.note = h("div", { class: "note-slot" });
     this.funding = h("div", { class: "funding-slot" });
-    this.preview = selfView(media);
+    this.self = new SelfView(media);
     this.element = h(
       "section",
       { class: "screen waiting waiting-client", dataset: { screen: "waiting" } },
@@ -41,16 +70,7 @@ export class ClientWaiting {
         h("div", { class: "pulse-row" }, h("span", { class: "pulse", "aria-hidden": "true" }), this.status),
         this.note,
         this.funding,
-        h(
-          "div",
-          { class: "waiting-foot" },
-          h("div", { class: "self-frame" }, this.preview),
-          h(
-            "p",
-            { class: "small muted" },
-            "This is how you will appear. Your camera and microphone stay on this device until you are let in.",
-          ),
-        ),
+        h("div", { class: "waiting-foot" }, this.self.frame, this.self.text),
         h(
           "div",
           { class: "actions actions-end" },
@@ -86,7 +106,6 @@ export class ClientWaiting {
     }
     this.lastNote = room.note ?? null;
     this.setFunding(room.funding);
-    if (this.preview.srcObject !== this.media.stream) this.preview.srcObject = this.media.stream;
   }
 
   setFunding(view) {
@@ -98,7 +117,7 @@ export class ClientWaiting {
   }
 
   destroy() {
-    this.preview.srcObject = null;
+    this.self.destroy();
   }
 }
 
@@ -132,7 +151,7 @@ export class ProfessionalWaiting {
     });
     this.noteHint = h("span", { id: "note-hint", class: "small muted" });
     this.currentNote = h("div", { class: "current-note" });
-    this.preview = selfView(media);
+    this.self = new SelfView(media);
     const noteForm = h(
       "form",
       { class: "note-form", onsubmit: (e) => this.sendNote(e) },
@@ -170,7 +189,8 @@ export class ProfessionalWaiting {
           h(
             "div",
             { class: "card self-card" },
-            h("div", { class: "self-frame" }, this.preview),
+            this.self.frame,
+            this.self.text,
             h(
               "button",
               { type: "button", class: "button button-quiet button-small", onclick: onLeave },
@@ -228,7 +248,6 @@ export class ProfessionalWaiting {
           ]
         : h("p", { class: "small muted" }, "No note is shown. For example: “Running 5 minutes late.”"),
     );
-    if (this.preview.srcObject !== this.media.stream) this.preview.srcObject = this.media.stream;
   }
 
   setBusy(busy) {
@@ -299,6 +318,6 @@ export class ProfessionalWaiting {
   }
 
   destroy() {
-    this.preview.srcObject = null;
+    this.self.destroy();
   }
 }
