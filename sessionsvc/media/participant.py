@@ -827,26 +827,31 @@ class SyntheticParticipant:
             payload["remote_candidate_type"] = remote
         return payload
 
+    async def report_stats(self) -> dict[str, Any] | None:
+        """Send a ``stats`` report now (the loop sends one every ``stats_interval``); returns
+        the ack, or None when there is no peer connection to report on."""
+        payload = await self.collect_stats()
+        if payload is None:
+            return None
+        ack = await self.request("stats", payload)
+        self.last_stats = payload
+        if ack.get("ok"):
+            self.stats_sent += 1
+        else:
+            log.warning("%s: stats refused: %s", self.label, ack.get("error"))
+        return ack
+
     async def _report_stats(self) -> None:
         while True:
             await asyncio.sleep(self._stats_interval)
             if self.phase != "in_session" or not self.connected or self._finished:
                 continue
             try:
-                payload = await self.collect_stats()
-                if payload is None:
-                    continue
-                ack = await self.request("stats", payload)
+                await self.report_stats()
             except asyncio.CancelledError:
                 raise
             except Exception as e:
                 log.warning("%s: stats not sent: %s", self.label, e)
-                continue
-            self.last_stats = payload
-            if ack.get("ok"):
-                self.stats_sent += 1
-            else:
-                log.warning("%s: stats refused: %s", self.label, ack.get("error"))
 
     # -- tasks -----------------------------------------------------------------------------
 

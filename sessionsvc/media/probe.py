@@ -209,11 +209,13 @@ async def _session(
         for who, p in (("professional", pro), ("client", client)):
             assert p.first_frame_at is not None
             report.timing(f"admit -> first frame, {who}", p.first_frame_at - admitted_at)
+        # a report from each side now and just before the end, so the held time the
+        # deployment counts covers the whole hold, not only whole stats intervals
+        await report.step("first stats reports", _report_both(pro, client), within=within)
         await report.step(
             f"hold {hold_seconds:g} s", asyncio.sleep(hold_seconds), within=hold_seconds + within
         )
-        for p in (pro, client):
-            p.last_stats = await p.collect_stats() or p.last_stats
+        await report.step("last stats reports", _report_both(pro, client), within=within)
         ending = time.monotonic()
         ended = await report.step("end", pro.end(), within=within)
         if not ended.get("ok"):
@@ -230,6 +232,13 @@ async def _session(
     report.line(media_line("professional", pro))
     report.line(media_line("client", client))
     return _verdict(report, summary)
+
+
+async def _report_both(*participants: SyntheticParticipant) -> None:
+    for p in participants:
+        ack = await p.report_stats()
+        if ack is None or not ack.get("ok"):
+            raise ProbeFailed(f"stats from the {p.label} refused: {_error(ack or {})}")
 
 
 def _client_present(room: Mapping[str, Any]) -> bool:
