@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import time
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -12,9 +14,11 @@ from sessionsvc.tokens import TokenService
 from tests.support.browser import PHONE, PeopleFactory, Screenshot
 from tests.support.servers import BOOKING_SECRET, JOIN_SECRET, Booking, ServiceProcess
 
-pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
+pytestmark = [pytest.mark.browser]
+session_loop = pytest.mark.asyncio(loop_scope="session")
 
 
+@session_loop
 async def test_security_headers_allow_exactly_what_the_page_uses(service: ServiceProcess) -> None:
     async with aiohttp.ClientSession() as http:
         async with http.get(service.url + "/join?token=x") as r:
@@ -50,6 +54,7 @@ async def test_security_headers_allow_exactly_what_the_page_uses(service: Servic
     assert {"geolocation", "display-capture", "payment", "usb"} <= set(features)
 
 
+@session_loop
 @pytest.mark.parametrize(
     ("case", "title"),
     [
@@ -57,7 +62,9 @@ async def test_security_headers_allow_exactly_what_the_page_uses(service: Servic
         ("missing", "This link does not work"),
         ("forged", "This link does not work"),
         ("expired", "This link has expired"),
+        ("finished", "This session has finished"),
     ],
+    ids=["garbage", "missing", "forged", "expired", "finished"],
 )
 async def test_links_that_cannot_open_a_session_say_so(
     service: ServiceProcess,
@@ -67,7 +74,11 @@ async def test_links_that_cannot_open_a_session_say_so(
     title: str,
 ) -> None:
     async with aiohttp.ClientSession() as http:
-        room = await Booking(service.url, http).open_room()
+        booking = Booking(service.url, http)
+        room = await booking.open_room()
+        if case == "finished":
+            status, _ = await booking.call("DELETE", f"/v1/rooms/{room['room_id']}")
+            assert status in (200, 204)
     now = time.time()
     minted = {
         "garbage": "not-a-token",
@@ -83,6 +94,7 @@ async def test_links_that_cannot_open_a_session_say_so(
             expires_at=now - 120,
             now=now - 3600,
         ),
+        "finished": room["join"]["client"]["token"],
     }[case]
     client = await people("client", viewport=PHONE if case == "expired" else None)
     url = service.url + "/join" + (f"?token={minted}" if minted else "")
@@ -92,3 +104,14 @@ async def test_links_that_cannot_open_a_session_say_so(
     await screenshot(client.page, "screen")
     assert await client.page.locator("main").get_attribute("aria-busy") is None
     assert not client.errors
+
+
+def test_the_page_preloads_its_whole_module_graph() -> None:
+    """Every module is listed for modulepreload, so the browser fetches them all at once."""
+    static = Path(__file__).resolve().parent.parent / "sessionsvc" / "web" / "static"
+    html = (static / "index.html").read_text()
+    preloaded = set(re.findall(r'<link rel="modulepreload" href="/static/js/([\w.]+)">', html))
+    modules = {p.name for p in (static / "js").glob("*.js")} - {"app.js"}
+    assert preloaded == modules
+    assert 'href="/static/vendor/socket.io.esm.min.js"' in html
+    assert "<script>" not in html and "style=" not in html
