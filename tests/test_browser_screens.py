@@ -155,7 +155,7 @@ async def test_other_browsers_get_a_friendly_banner(
     await screenshot(client.page, "device-check-firefox")
 
 
-async def test_a_dropped_tab_shows_reconnecting_and_comes_back(
+async def test_a_dropped_tab_and_a_leave_both_come_back(
     booking: Booking, people: PeopleFactory, screenshot: Screenshot
 ) -> None:
     room = await booking.open_room()
@@ -180,3 +180,15 @@ async def test_a_dropped_tab_shows_reconnecting_and_comes_back(
     for p in (pro.page, page):
         await video_plays(p)
     await screenshot(page, "client-back")
+
+    # Leaving is not the end: the client can rejoin while the session is open.
+    await page.get_by_role("button", name="Leave").click()
+    await expect(page.locator("h1")).to_have_text("You left the call")
+    await expect(pro.page.locator(".remote-placeholder")).to_contain_text("left the call")
+    await screenshot(page, "client-left")
+    await screenshot(pro.page, "professional-after-client-left")
+    await page.get_by_role("button", name="Rejoin the call").click()
+    await page.locator('[data-remote="playing"]').wait_for(timeout=15_000)
+    await pro.page.locator('[data-remote="playing"]').wait_for(timeout=15_000)
+    for p in (pro.page, page):
+        await video_plays(p)

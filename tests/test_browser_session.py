@@ -248,6 +248,21 @@ async def test_whole_session(
     await screenshot(pro.page, "professional-4-call")
     await screenshot(client.page, "client-4-call")
 
+    # Mute and camera are toggle buttons; the quality indicator comes from getStats.
+    call = client.page.locator('[data-screen="call"]')
+    await client.page.get_by_role("button", name="Mute").click()
+    unmute = client.page.get_by_role("button", name="Unmute")
+    await expect(unmute).to_have_attribute("aria-pressed", "true")
+    await client.page.get_by_role("button", name="Camera off").click()
+    await expect(call).to_have_attribute("data-camera", "off")
+    await screenshot(client.page, "client-4-muted-camera-off")
+    await unmute.click()
+    await client.page.get_by_role("button", name="Camera on").click()
+    await expect(call).to_have_attribute("data-camera", "on")
+    await expect(pro.page.locator(".quality")).to_have_attribute(
+        "data-quality", re.compile("good|fair|poor"), timeout=10_000
+    )
+
     # A reload mid-call resumes the call without a new admit.
     reloader = client if case.reloader == "client" else pro
     other = pro if reloader is client else client

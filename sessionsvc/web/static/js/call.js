@@ -102,10 +102,17 @@ export class Call {
     this.otherName = other?.name ?? (this.other === "client" ? "your client" : "your professional");
     this.title.textContent = `Your session with ${this.otherName}`;
     this.nameTag.textContent = this.otherName;
-    if (!this.hasRemote) this.placeholderText.textContent = `Connecting to ${this.otherName}…`;
+    this.presence = other?.presence;
+    if (!this.hasRemote) this.placeholderText.textContent = this.waitingText();
     if (room.ice_servers) this.peer.setIceServers(room.ice_servers);
     if (this.local.srcObject !== this.media.stream) this.local.srcObject = this.media.stream;
     this.setProblem("peer", other?.presence === "reconnecting");
+  }
+
+  waitingText() {
+    if (this.presence === "left") return `${this.otherName} left the call. They can rejoin from their link.`;
+    if (this.presence === "absent") return `Waiting for ${this.otherName} to join…`;
+    return `Connecting to ${this.otherName}…`;
   }
 
   /** Professional: (re)start the media connection with a new offer. */
@@ -178,7 +185,8 @@ export class Call {
     this.hasRemote = false;
     this.remote.srcObject = null;
     this.placeholder.hidden = false;
-    this.placeholderText.textContent = `${this.otherName} left the call.`;
+    this.presence = "left";
+    this.placeholderText.textContent = this.waitingText();
     announce(`${this.otherName} left the call.`);
   }
 
