@@ -21,7 +21,14 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page, async_playwright
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    ViewportSize,
+    async_playwright,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path("test-artifacts/screenshots")
@@ -61,8 +68,8 @@ VIDEO_ADVANCING = """async (selector) => {
           presented, before, after, width: v.videoWidth, paused: v.paused};
 }"""
 
-LAPTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
+LAPTOP: ViewportSize = {"width": 1280, "height": 800}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
@@ -112,7 +119,7 @@ async def people(chromium: Browser) -> AsyncIterator[PeopleFactory]:
     async def make(
         role: str,
         *,
-        viewport: dict[str, int] | None = None,
+        viewport: ViewportSize | None = None,
         media: bool = True,
         init_script: str | None = None,
         user_agent: str | None = None,

@@ -82,7 +82,12 @@ export class Call {
         this.placeholder,
         this.nameTag,
         this.soundButton,
-        h("div", { class: "local-frame" }, this.local),
+        h(
+          "div",
+          { class: "local-frame" },
+          this.local,
+          h("span", { class: "local-off", "aria-hidden": "true" }, "Your camera is off"),
+        ),
       ),
       h("div", { class: "controls", role: "toolbar", "aria-label": "Call controls" }, this.quality, h("div", { class: "control-group" }, controls)),
     );
