@@ -192,3 +192,28 @@ async def test_a_dropped_tab_and_a_leave_both_come_back(
     await pro.page.locator('[data-remote="playing"]').wait_for(timeout=15_000)
     for p in (pro.page, page):
         await video_plays(p)
+
+
+async def test_a_session_ended_at_once_is_not_counted(
+    booking: Booking, people: PeopleFactory, screenshot: Screenshot
+) -> None:
+    room = await booking.hub_room(remaining=2)
+    pro = await people("professional")
+    client = await people("client")
+    await to_waiting(pro, room["join"]["professional"]["url"])
+    await to_waiting(client, room["join"]["client"]["url"])
+    await pro.page.get_by_role("button", name=f"Admit {CLIENT_NAME}").click()
+    await pro.page.locator('[data-screen="call"]').wait_for()
+    await pro.page.get_by_role("button", name="End session").click()
+    await pro.page.get_by_role("dialog").get_by_role("button", name="End session").click()
+
+    for person in (pro, client):
+        await expect(person.page.locator("h1")).to_have_text("This session was not counted")
+        await expect(person.page.locator("[data-testid=reason]")).not_to_be_empty()
+        await screenshot(person.page, f"{person.role}-not-counted")
+    await expect(pro.page.locator("main")).to_contain_text("nothing to invoice")
+    await expect(client.page.locator("main")).to_contain_text("No credit was used")
+    status, credits = await booking.call(
+        "GET", f"/v1/hubs/hub-acme/members/{room['client']['id']}/credits"
+    )
+    assert status == 200 and credits["credits_remaining"] == 2, credits

@@ -60,7 +60,10 @@ export function summaryScreen(role, summary) {
       { class: "card card-center" },
       h("span", { class: `outcome-mark ${held ? "mark-ok" : "mark-neutral"}`, "aria-hidden": "true" }),
       h("h1", {}, headline),
-      summary.message ? h("p", { class: "lede", dataset: { testid: "summary-message" } }, summary.message) : null,
+      // A session that was not counted is explained by the facts below; the message repeats them.
+      held && summary.message
+        ? h("p", { class: "lede", dataset: { testid: "summary-message" } }, summary.message)
+        : null,
       h("dl", { class: "summary-facts" }, facts),
       h("p", { class: "small muted" }, "You can close this window."),
     ),
