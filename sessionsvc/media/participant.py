@@ -184,7 +184,8 @@ class _Waiter:
 @dataclass(frozen=True)
 class _Offer:
     reason: str
-    fresh: bool = False  # the peer has no usable connection: forget any offer in flight
+    # after our own reconnect: an answer to an offer in flight then was lost with the old socket
+    fresh: bool = False
 
 
 @dataclass(frozen=True)
@@ -198,17 +199,23 @@ class _AnswerTimeout:
 
 
 @dataclass(frozen=True)
+class _ConnectTimeout:
+    offer: int
+
+
+@dataclass(frozen=True)
 class _Hangup:
     pass
 
 
-_Action = _Offer | _Signal | _AnswerTimeout | _Hangup
+_Action = _Offer | _Signal | _AnswerTimeout | _ConnectTimeout | _Hangup
 
 
 @dataclass(eq=False)
 class _Peer:
     pc: RTCPeerConnection
     tracks: list[MediaStreamTrack] = field(default_factory=list)
+    settled: bool = False  # its byte counters were added to the participant's totals
 
 
 class SyntheticParticipant:
@@ -561,6 +568,8 @@ class SyntheticParticipant:
 
     def _dispatch(self, event: str, data: Any) -> None:
         """Handle one server event. Synchronous, so events are handled in arrival order."""
+        if event != "room":
+            log.debug("%s: event %s %s", self.label, event, str(data)[:80])
         if event in FINAL_EVENTS:
             self._finished = True
         if event == "room" and isinstance(data, dict):
@@ -633,26 +642,44 @@ class SyntheticParticipant:
                 self._reoffer = True  # one offer in flight at a time: answers carry no offer id
             else:
                 await self._make_offer(action.reason)
+        elif isinstance(action, _ConnectTimeout):
+            # answers carry no offer id: one that met the wrong offer shows up here
+            peer = self._peer
+            stuck = peer is not None and peer.pc.connectionState != "connected"
+            if (
+                action.offer == self._offers
+                and self._awaiting is None
+                and stuck
+                and self._other_present()
+            ):
+                log.warning(
+                    "%s: offer %d did not connect, offering again", self.label, action.offer
+                )
+                await self._make_offer("not connected")
         elif isinstance(action, _AnswerTimeout):
             if self._awaiting == action.offer:
                 log.warning("%s: no answer to offer %d", self.label, action.offer)
                 self._awaiting = None
-                other = "client" if self.role == "professional" else "professional"
-                presence = ((self.room or {}).get(other) or {}).get("presence")
-                if self._reoffer or presence == "present":
+                if self._reoffer or self._other_present():
                     await self._make_offer("answer timeout")
         else:
             await self._handle_signal(action.payload)
 
+    def _other_present(self) -> bool:
+        other = "client" if self.role == "professional" else "professional"
+        return ((self.room or {}).get(other) or {}).get("presence") == "present"
+
     async def _handle_signal(self, signal: Mapping[str, Any]) -> None:
         kind = signal.get("kind")
         payload = signal.get("payload") or {}
+        log.debug("%s: %s from %s", self.label, kind, signal.get("from"))
         if kind == "offer" and self.role == "client":
             await self._answer(str(payload.get("sdp", "")))
         elif kind == "answer" and self.role == "professional":
             await self._accept_answer(str(payload.get("sdp", "")))
         elif kind == "restart" and self.role == "professional":
-            await self._handle(_Offer("restart", fresh=True))
+            log.info("%s: the client asked for a new offer", self.label)
+            await self._handle(_Offer("restart"))
         elif kind == "candidate" and self._peer is not None:
             pc = self._peer.pc
             if pc.remoteDescription is None:
@@ -682,12 +709,17 @@ class SyntheticParticipant:
         await self._install(peer)  # the client closes its old connection on this offer too
         self._offers += 1
         self._awaiting = self._offers
+        log.debug("%s: offer %d sent (%s)", self.label, self._offers, reason)
         self._spawn(self._answer_timer(self._offers))
         await self._end_of_candidates()
 
     async def _answer_timer(self, offer: int) -> None:
         await asyncio.sleep(self._answer_timeout)
         self._actions.put_nowait(_AnswerTimeout(offer))
+
+    async def _connect_timer(self, offer: int) -> None:
+        await asyncio.sleep(self._answer_timeout)
+        self._actions.put_nowait(_ConnectTimeout(offer))
 
     async def _accept_answer(self, sdp: str) -> None:
         peer = self._peer
@@ -697,6 +729,7 @@ class SyntheticParticipant:
         await peer.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
         self._awaiting = None
         self.negotiations += 1
+        self._spawn(self._connect_timer(self._offers))
         if self._reoffer:
             await self._make_offer("re-offer")
 
@@ -752,7 +785,10 @@ class SyntheticParticipant:
         return peer
 
     async def _install(self, peer: _Peer) -> None:
-        old, self._peer = self._peer, peer
+        old = self._peer
+        if old is not None:
+            await self._settle(old)  # before the switch, so the totals never go back
+        self._peer = peer
         if old is not None:
             await self._close_peer(old)
 
@@ -761,12 +797,20 @@ class SyntheticParticipant:
         if peer is not None:
             await self._close_peer(peer)
 
-    async def _close_peer(self, peer: _Peer) -> None:
-        if peer in self._peers and peer.pc.connectionState != "closed":
+    async def _settle(self, peer: _Peer) -> None:
+        """Add a peer connection's byte counters to the totals, once, as it goes out of use."""
+        if peer.settled:
+            return
+        peer.settled = True
+        if peer.pc.connectionState != "closed":
             with contextlib.suppress(Exception):
                 ins, outs = _transport_bytes(await peer.pc.getStats())
-                self._base_in += ins  # keeps the reported counters cumulative
+                self._base_in += ins
                 self._base_out += outs
+
+    async def _close_peer(self, peer: _Peer) -> None:
+        if peer in self._peers:
+            await self._settle(peer)
         await asyncio.shield(self._closer(peer))
 
     def _closer(self, peer: _Peer) -> asyncio.Task[None]:
@@ -813,9 +857,10 @@ class SyntheticParticipant:
             return None
         report = await peer.pc.getStats()
         ins, outs = _transport_bytes(report)
-        current = _Sample(
-            time.monotonic(), self._base_in + ins, self._base_out + outs, self.frames_received
-        )
+        ins, outs = self._base_in + ins, self._base_out + outs
+        if self._previous is not None:  # a peer connection switch must not look like a drop
+            ins, outs = max(ins, self._previous.bytes_in), max(outs, self._previous.bytes_out)
+        current = _Sample(time.monotonic(), ins, outs, self.frames_received)
         payload = summarize(report, self._previous, current)
         self._previous = current
         payload["ice_state"] = peer.pc.iceConnectionState
