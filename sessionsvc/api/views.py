@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
 
 from ..rooms.funding import Funding, invoice_target
 from ..rooms.model import Ledger, Outcome, Room
-
-
-def iso(ts: float | None) -> str | None:
-    if ts is None:
-        return None
-    return datetime.fromtimestamp(ts, UTC).isoformat().replace("+00:00", "Z")
+from ..wireformat import held_display, iso
 
 
 def funding_json(f: Funding) -> dict[str, Any]:
@@ -32,7 +26,7 @@ def outcome_json(o: Outcome | None) -> dict[str, Any] | None:
     return {
         "phase": o.phase.value,
         "ended_at": iso(o.ended_at),
-        "held_seconds": round(o.held_seconds, 1),
+        "held_seconds": held_display(o.held_seconds),
         "reason": o.reason,
         "payment": msgspec.to_builtins(o.payment) if o.payment else None,
     }
@@ -65,7 +59,7 @@ def room_json(room: Room, funding: Funding) -> dict[str, Any]:
             if room.override
             else None
         ),
-        "held_seconds": round(room.held_seconds, 1),
+        "held_seconds": held_display(room.held_seconds),
         "outcome": outcome_json(room.outcome),
         "version": room.version,
     }

@@ -6,10 +6,10 @@ from typing import Any
 
 import msgspec
 
-from ..api.views import iso
 from ..context import Context
 from ..media.ice import ice_servers
 from ..rooms.model import NotHeldReason, Participant, PaymentType, Role, Room
+from ..wireformat import held_display, iso
 
 _REASONS = {
     NotHeldReason.CLIENT_NO_SHOW: "the client did not join",
@@ -71,7 +71,7 @@ def summary(room: Room, role: Role) -> dict[str, Any]:
     base: dict[str, Any] = {
         "phase": o.phase.value,
         "reason": o.reason,
-        "held_seconds": round(o.held_seconds, 1),
+        "held_seconds": held_display(o.held_seconds),
     }
     p = o.payment
     if role is Role.PROFESSIONAL:
