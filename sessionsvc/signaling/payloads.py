@@ -59,7 +59,7 @@ class Sdp(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     sdp: Annotated[str, msgspec.Meta(min_length=3, max_length=MAX_SDP)]
 
 
-class Candidate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class Candidate(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
     candidate: Annotated[str, msgspec.Meta(max_length=1024)]
     sdpMid: Annotated[str, msgspec.Meta(max_length=64)] | None = None
     sdpMLineIndex: Annotated[int, msgspec.Meta(ge=0, le=64)] | None = None
