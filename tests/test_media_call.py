@@ -13,7 +13,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from sessionsvc.media.participant import ParticipantError, SyntheticParticipant, parse_candidate
+from sessionsvc.media.negotiation import parse_candidate
+from sessionsvc.media.participant import ParticipantError, SyntheticParticipant
 from tests.support.servers import Booking, ServiceFactory, ServiceProcess
 
 FRAMES = 30  # two seconds of video at 15 fps

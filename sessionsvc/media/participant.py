@@ -15,41 +15,27 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Coroutine, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import aiortc
 import socketio
-from aiortc import (
-    MediaStreamTrack,
-    RTCConfiguration,
-    RTCIceCandidate,
-    RTCIceServer,
-    RTCPeerConnection,
-    RTCSessionDescription,
-)
+from aiortc import MediaStreamTrack
 from aiortc.mediastreams import MediaStreamError
-from aiortc.sdp import candidate_from_sdp
 from av import VideoFrame
 
+from .errors import ParticipantError
+from .negotiation import Negotiator
+from .stats import Sample, candidate_types, sample, summarize
 from .tracks import PatternVideoTrack, ToneAudioTrack, frame_number
 
 log = logging.getLogger(__name__)
 
+__all__ = ["Event", "ParticipantError", "SyntheticParticipant", "refusal_reason"]
+
 NAMESPACE = "/session"
-VIDEO_CLOCK_KHZ = 90.0
 # Events after which the server is done with this connection: never reconnect after them.
 FINAL_EVENTS = frozenset({"ended", "denied", "replaced"})
-
-
-class ParticipantError(Exception):
-    """A request was refused or not answered, or the connection was refused."""
-
-    def __init__(self, code: str, message: str, *, fatal: bool = False) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-        self.fatal = fatal  # the server refused us for good (bad token, room closed, ...)
 
 
 @dataclass(frozen=True)
@@ -64,28 +50,6 @@ class Event:
 # -- pure helpers ----------------------------------------------------------------------------
 
 
-def ice_configuration(servers: Sequence[Mapping[str, Any]] | None) -> RTCConfiguration:
-    """The aiortc configuration for an RTCIceServer list as the server sends it; an empty or
-    missing list means host candidates only (never aiortc's default public STUN server)."""
-    return RTCConfiguration(
-        iceServers=[
-            RTCIceServer(urls=s["urls"], username=s.get("username"), credential=s.get("credential"))
-            for s in servers or ()
-        ]
-    )
-
-
-def parse_candidate(payload: Mapping[str, Any]) -> RTCIceCandidate | None:
-    """An ``RTCIceCandidate`` from a browser's candidate payload; None for end-of-candidates."""
-    text = str(payload.get("candidate") or "")
-    if not text:
-        return None
-    candidate = candidate_from_sdp(text.removeprefix("a=").removeprefix("candidate:"))
-    candidate.sdpMid = payload.get("sdpMid")
-    candidate.sdpMLineIndex = payload.get("sdpMLineIndex")
-    return candidate
-
-
 def refusal_reason(error: Any) -> tuple[str, str] | None:
     """(code, message) of a ``connect_error``: the server's ``err.data`` (docs/events.md) as
     python-socketio hands it over, ``{"message": ..., "data": {"code", "message"}}``."""
@@ -93,82 +57,6 @@ def refusal_reason(error: Any) -> tuple[str, str] | None:
     if isinstance(data, dict) and "code" in data:
         return str(data["code"]), str(data.get("message", ""))
     return None
-
-
-def grade(rtt_ms: float | None, loss_pct: float | None) -> str:
-    """good, fair or poor, from round-trip time and loss."""
-    rtt = rtt_ms or 0.0
-    loss = loss_pct or 0.0
-    if rtt < 150 and loss < 2:
-        return "good"
-    if rtt < 400 and loss < 8:
-        return "fair"
-    return "poor"
-
-
-@dataclass(frozen=True)
-class _Sample:
-    at: float
-    bytes_in: int
-    bytes_out: int
-    frames: int
-
-
-def summarize(
-    report: Mapping[str, Any], previous: _Sample | None, current: _Sample
-) -> dict[str, Any]:
-    """The ``stats`` payload from an aiortc stats report and two samples of the counters."""
-    out: dict[str, Any] = {
-        "bytes_received": current.bytes_in,
-        "bytes_sent": current.bytes_out,
-        "frames_received": current.frames,
-    }
-    received = lost = 0
-    jitters: list[float] = []
-    rtts: list[float] = []
-    for s in report.values():
-        if s.type == "inbound-rtp":
-            received += s.packetsReceived
-            lost += max(s.packetsLost, 0)
-            if s.kind == "video":
-                jitters.append(s.jitter / VIDEO_CLOCK_KHZ)
-        elif s.type == "remote-inbound-rtp" and s.roundTripTime is not None:
-            rtts.append(s.roundTripTime * 1000.0)
-    if rtts:
-        out["rtt_ms"] = round(max(rtts), 2)
-    if jitters:
-        out["jitter_ms"] = round(max(jitters), 2)
-    if received + lost:
-        out["loss_pct"] = round(100.0 * lost / (received + lost), 2)
-    if previous is not None and current.at > previous.at:
-        span = current.at - previous.at
-        out["bitrate_in_kbps"] = round(8 * (current.bytes_in - previous.bytes_in) / span / 1000)
-        out["bitrate_out_kbps"] = round(8 * (current.bytes_out - previous.bytes_out) / span / 1000)
-        out["fps_in"] = round((current.frames - previous.frames) / span, 1)
-    out["quality"] = grade(out.get("rtt_ms"), out.get("loss_pct"))
-    return out
-
-
-def _transport_bytes(report: Mapping[str, Any]) -> tuple[int, int]:
-    ins = outs = 0
-    for s in report.values():
-        if s.type == "transport":
-            ins += s.bytesReceived
-            outs += s.bytesSent
-    return ins, outs
-
-
-def _candidate_types(pc: RTCPeerConnection) -> tuple[str | None, str | None]:
-    """The selected pair's (local, remote) candidate types. aiortc does not report them in its
-    stats, so this reads its ICE agent and gives up quietly if that changes."""
-    try:
-        for transceiver in pc.getTransceivers():
-            connection = transceiver.receiver.transport.transport._connection
-            for pair in connection._nominated.values():
-                return pair.local_candidate.type, pair.remote_candidate.type
-    except AttributeError:
-        pass
-    return None, None
 
 
 # -- the participant ---------------------------------------------------------------------------
@@ -179,43 +67,6 @@ class _Waiter:
     name: str
     predicate: Callable[[Any], bool] | None
     future: asyncio.Future[Any]
-
-
-@dataclass(frozen=True)
-class _Offer:
-    reason: str
-    # after our own reconnect: an answer to an offer in flight then was lost with the old socket
-    fresh: bool = False
-
-
-@dataclass(frozen=True)
-class _Signal:
-    payload: Mapping[str, Any]
-
-
-@dataclass(frozen=True)
-class _AnswerTimeout:
-    offer: int
-
-
-@dataclass(frozen=True)
-class _ConnectTimeout:
-    offer: int
-
-
-@dataclass(frozen=True)
-class _Hangup:
-    pass
-
-
-_Action = _Offer | _Signal | _AnswerTimeout | _ConnectTimeout | _Hangup
-
-
-@dataclass(eq=False)
-class _Peer:
-    pc: RTCPeerConnection
-    tracks: list[MediaStreamTrack] = field(default_factory=list)
-    settled: bool = False  # its byte counters were added to the participant's totals
 
 
 class SyntheticParticipant:
@@ -252,15 +103,12 @@ class SyntheticParticipant:
         self._size = (width, height, fps)
         self._stats_interval = stats_interval
         self._request_timeout = request_timeout
-        self._answer_timeout = answer_timeout
         self._reconnect_timeout = reconnect_timeout
 
         self.events: list[Event] = []
         self.room: dict[str, Any] | None = None
         self.url: str | None = None  # the base URL of the current connection
         self.connections = 0  # successful connects, the first one included
-        self.peer_connections = 0  # peer connections created
-        self.negotiations = 0  # offer/answer exchanges completed
         self.first_frame_at: float | None = None  # monotonic time of the first decoded frame
         self.frames_received = 0
         self.last_frame_number: int | None = None
@@ -269,24 +117,23 @@ class SyntheticParticipant:
 
         self._url_index = 0
         self._sio: Any = None
-        self._peer: _Peer | None = None
-        self._ice_servers: list[dict[str, Any]] = []
-        self._actions: asyncio.Queue[_Action] = asyncio.Queue()
         self._tasks: set[asyncio.Task[None]] = set()
-        self._peers: set[_Peer] = set()  # every peer connection not closed yet
-        self._closers: set[asyncio.Task[None]] = set()  # closing peer connections
         self._waiters: list[_Waiter] = []
         self._frame_waiters: list[tuple[int, asyncio.Future[None]]] = []
         self._started = False
         self._closed = False
         self._finished = False  # the server ended this participation: do not reconnect
         self._fresh = False  # the next `room` snapshot is the first of a new connection
-        self._offers = 0
-        self._awaiting: int | None = None  # the offer whose answer has not come yet
-        self._reoffer = False
-        self._base_in = 0  # bytes counted by peer connections already closed
-        self._base_out = 0
-        self._previous: _Sample | None = None
+        self._previous: Sample | None = None
+        self._negotiator = Negotiator(
+            self,
+            answer_timeout=answer_timeout,
+            send_signal=self._send_signal,
+            finished=lambda: self._finished,
+            spawn=self._spawn,
+            local_tracks=self._local_tracks,
+            on_track=self._on_track,
+        )
 
     # -- public view -----------------------------------------------------------------------
 
@@ -309,7 +156,18 @@ class SyntheticParticipant:
 
     @property
     def connection_state(self) -> str | None:
-        return None if self._peer is None else str(self._peer.pc.connectionState)
+        pc = self._negotiator.pc
+        return None if pc is None else str(pc.connectionState)
+
+    @property
+    def peer_connections(self) -> int:
+        """Peer connections created."""
+        return self._negotiator.peer_connections
+
+    @property
+    def negotiations(self) -> int:
+        """Offer/answer exchanges completed."""
+        return self._negotiator.negotiations
 
     def mark(self) -> int:
         """A position in :attr:`events`, for ``wait_for(..., since=mark)``."""
@@ -331,7 +189,7 @@ class SyntheticParticipant:
             raise ParticipantError("closed", "this participant is closed")
         if not self._started:
             self._started = True
-            self._spawn(self._negotiate())
+            self._spawn(self._negotiator.run())
             self._spawn(self._report_stats())
         since = self.mark()
         error: ParticipantError | None = None
@@ -358,10 +216,7 @@ class SyntheticParticipant:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        self._peer = None
-        for peer in list(self._peers):
-            self._closer(peer)
-        await asyncio.gather(*self._closers, return_exceptions=True)
+        await self._negotiator.close()
         sio, self._sio = self._sio, None
         if sio is not None:
             with contextlib.suppress(Exception):
@@ -575,29 +430,29 @@ class SyntheticParticipant:
         if event == "room" and isinstance(data, dict):
             self.room = data
             if data.get("ice_servers"):
-                self._ice_servers = list(data["ice_servers"])
+                self._negotiator.ice_servers = list(data["ice_servers"])
             if self._fresh:
                 self._fresh = False
                 self._on_fresh_room(data)
         elif event == "admitted" and isinstance(data, dict):
-            self._ice_servers = list(data.get("ice_servers") or [])
+            self._negotiator.ice_servers = list(data.get("ice_servers") or [])
             if self.role == "professional":
-                self._actions.put_nowait(_Offer("admitted"))
+                self._negotiator.offer("admitted")
         elif event == "peer_joined" and isinstance(data, dict):
             if data.get("resumed") and self.role == "professional" and self.phase == "in_session":
-                self._actions.put_nowait(_Offer("peer resumed"))
+                self._negotiator.offer("peer resumed")
         elif event == "signal" and isinstance(data, dict):
-            self._actions.put_nowait(_Signal(data))
+            self._negotiator.signal(data)
         elif event == "ended":
-            self._actions.put_nowait(_Hangup())
+            self._negotiator.hang_up()
         self._record(event, data)
 
     def _on_fresh_room(self, room: Mapping[str, Any]) -> None:
         if room.get("phase") != "in_session":
             return
         if room.get("role") == "professional":
-            self._actions.put_nowait(_Offer("reconnected", fresh=True))
-        elif self._peer is None or self._peer.pc.connectionState in ("failed", "closed"):
+            self._negotiator.offer("reconnected", fresh=True)
+        elif self.connection_state in (None, "failed", "closed"):
             self._spawn(self._ask_restart())
 
     async def _ask_restart(self) -> None:
@@ -619,133 +474,7 @@ class SyntheticParticipant:
             if matched:
                 w.future.set_result(payload)
 
-    # -- negotiation -------------------------------------------------------------------------
-
-    async def _negotiate(self) -> None:
-        while True:
-            action = await self._actions.get()
-            try:
-                await self._handle(action)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("%s: negotiation step %r failed", self.label, action)
-
-    async def _handle(self, action: _Action) -> None:
-        if self._finished or isinstance(action, _Hangup):
-            await self._retire_peer()
-            return
-        if isinstance(action, _Offer):
-            if action.fresh:
-                self._awaiting = None
-            if self._awaiting is not None:
-                self._reoffer = True  # one offer in flight at a time: answers carry no offer id
-            else:
-                await self._make_offer(action.reason)
-        elif isinstance(action, _ConnectTimeout):
-            # answers carry no offer id: one that met the wrong offer shows up here
-            peer = self._peer
-            stuck = peer is not None and peer.pc.connectionState != "connected"
-            if (
-                action.offer == self._offers
-                and self._awaiting is None
-                and stuck
-                and self._other_present()
-            ):
-                log.warning(
-                    "%s: offer %d did not connect, offering again", self.label, action.offer
-                )
-                await self._make_offer("not connected")
-        elif isinstance(action, _AnswerTimeout):
-            if self._awaiting == action.offer:
-                log.warning("%s: no answer to offer %d", self.label, action.offer)
-                self._awaiting = None
-                if self._reoffer or self._other_present():
-                    await self._make_offer("answer timeout")
-        else:
-            await self._handle_signal(action.payload)
-
-    def _other_present(self) -> bool:
-        other = "client" if self.role == "professional" else "professional"
-        return ((self.room or {}).get(other) or {}).get("presence") == "present"
-
-    async def _handle_signal(self, signal: Mapping[str, Any]) -> None:
-        kind = signal.get("kind")
-        payload = signal.get("payload") or {}
-        log.debug("%s: %s from %s", self.label, kind, signal.get("from"))
-        if kind == "offer" and self.role == "client":
-            await self._answer(str(payload.get("sdp", "")))
-        elif kind == "answer" and self.role == "professional":
-            await self._accept_answer(str(payload.get("sdp", "")))
-        elif kind == "restart" and self.role == "professional":
-            log.info("%s: the client asked for a new offer", self.label)
-            await self._handle(_Offer("restart"))
-        elif kind == "candidate" and self._peer is not None:
-            pc = self._peer.pc
-            if pc.remoteDescription is None:
-                log.warning("%s: candidate before any description, dropped", self.label)
-                return
-            try:
-                await pc.addIceCandidate(parse_candidate(payload))
-            except (ValueError, AssertionError) as e:
-                log.warning("%s: bad remote candidate %r: %s", self.label, payload, e)
-        else:
-            log.warning("%s: unexpected signal %r as %s", self.label, kind, self.role)
-
-    async def _make_offer(self, reason: str) -> None:
-        self._reoffer = False
-        peer = self._create_peer()
-        for track in self._local_tracks():
-            peer.pc.addTrack(track)
-            peer.tracks.append(track)
-        await peer.pc.setLocalDescription(await peer.pc.createOffer())
-        try:
-            await self._send_signal("offer", {"type": "offer", "sdp": peer.pc.localDescription.sdp})
-        except ParticipantError as e:
-            # keep the connection we have: it may still carry media
-            log.warning("%s: offer not sent (%s): %s", self.label, reason, e)
-            await self._close_peer(peer)
-            return
-        await self._install(peer)  # the client closes its old connection on this offer too
-        self._offers += 1
-        self._awaiting = self._offers
-        log.debug("%s: offer %d sent (%s)", self.label, self._offers, reason)
-        self._spawn(self._answer_timer(self._offers))
-        await self._end_of_candidates()
-
-    async def _answer_timer(self, offer: int) -> None:
-        await asyncio.sleep(self._answer_timeout)
-        self._actions.put_nowait(_AnswerTimeout(offer))
-
-    async def _connect_timer(self, offer: int) -> None:
-        await asyncio.sleep(self._answer_timeout)
-        self._actions.put_nowait(_ConnectTimeout(offer))
-
-    async def _accept_answer(self, sdp: str) -> None:
-        peer = self._peer
-        if peer is None or peer.pc.signalingState != "have-local-offer":
-            log.warning("%s: answer without an offer in flight, ignored", self.label)
-            return
-        await peer.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
-        self._awaiting = None
-        self.negotiations += 1
-        self._spawn(self._connect_timer(self._offers))
-        if self._reoffer:
-            await self._make_offer("re-offer")
-
-    async def _answer(self, sdp: str) -> None:
-        peer = self._create_peer()
-        await self._install(peer)
-        await peer.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
-        offered = {t.kind for t in peer.pc.getTransceivers()}
-        for track in self._local_tracks():
-            if track.kind in offered:
-                peer.pc.addTrack(track)
-                peer.tracks.append(track)
-        await peer.pc.setLocalDescription(await peer.pc.createAnswer())
-        await self._send_signal("answer", {"type": "answer", "sdp": peer.pc.localDescription.sdp})
-        self.negotiations += 1
-        await self._end_of_candidates()
+    # -- media -------------------------------------------------------------------------------
 
     async def _send_signal(self, kind: str, payload: Mapping[str, Any]) -> dict[str, Any]:
         to = "client" if self.role == "professional" else "professional"
@@ -754,14 +483,6 @@ class SyntheticParticipant:
             error = ack.get("error") or {}
             raise ParticipantError(str(error.get("code")), str(error.get("message")))
         return ack
-
-    async def _end_of_candidates(self) -> None:
-        # aiortc puts all its candidates in the SDP and does not trickle: only say we are done.
-        payload = {"candidate": "", "sdpMid": "0", "sdpMLineIndex": 0}
-        try:
-            await self._send_signal("candidate", payload)
-        except ParticipantError as e:
-            log.warning("%s: end of candidates not sent: %s", self.label, e)
 
     def _local_tracks(self) -> list[MediaStreamTrack]:
         width, height, fps = self._size
@@ -772,63 +493,8 @@ class SyntheticParticipant:
             tracks.append(PatternVideoTrack(width, height, fps))
         return tracks
 
-    def _create_peer(self) -> _Peer:
-        pc = RTCPeerConnection(configuration=ice_configuration(self._ice_servers))
-        peer = _Peer(pc)
-        self._peers.add(peer)
-        self.peer_connections += 1
-
-        @pc.on("track")
-        def on_track(track: MediaStreamTrack) -> None:
-            self._spawn(self._consume(track))
-
-        return peer
-
-    async def _install(self, peer: _Peer) -> None:
-        old = self._peer
-        if old is not None:
-            await self._settle(old)  # before the switch, so the totals never go back
-        self._peer = peer
-        if old is not None:
-            await self._close_peer(old)
-
-    async def _retire_peer(self) -> None:
-        peer, self._peer = self._peer, None
-        if peer is not None:
-            await self._close_peer(peer)
-
-    async def _settle(self, peer: _Peer) -> None:
-        """Add a peer connection's byte counters to the totals, once, as it goes out of use."""
-        if peer.settled:
-            return
-        peer.settled = True
-        if peer.pc.connectionState != "closed":
-            with contextlib.suppress(Exception):
-                ins, outs = _transport_bytes(await peer.pc.getStats())
-                self._base_in += ins
-                self._base_out += outs
-
-    async def _close_peer(self, peer: _Peer) -> None:
-        if peer in self._peers:
-            await self._settle(peer)
-        await asyncio.shield(self._closer(peer))
-
-    def _closer(self, peer: _Peer) -> asyncio.Task[None]:
-        """Close a peer connection in a task of its own: a cancelled caller must not leave it
-        half closed (aiortc may be closing it already, and cancelling that breaks it)."""
-        self._peers.discard(peer)
-        task = asyncio.get_running_loop().create_task(self._shut(peer))
-        self._closers.add(task)
-        task.add_done_callback(self._closers.discard)
-        return task
-
-    @staticmethod
-    async def _shut(peer: _Peer) -> None:
-        try:
-            await peer.pc.close()
-        finally:
-            for track in peer.tracks:
-                track.stop()
+    def _on_track(self, track: MediaStreamTrack) -> None:
+        self._spawn(self._consume(track))
 
     async def _consume(self, track: MediaStreamTrack) -> None:
         try:
@@ -852,20 +518,18 @@ class SyntheticParticipant:
     async def collect_stats(self) -> dict[str, Any] | None:
         """The ``stats`` payload for now, or None without a peer connection. Counters are
         cumulative over every peer connection of this participant."""
-        peer = self._peer
-        if peer is None:
+        pc = self._negotiator.pc
+        if pc is None:
             return None
-        report = await peer.pc.getStats()
-        ins, outs = _transport_bytes(report)
-        ins, outs = self._base_in + ins, self._base_out + outs
-        if self._previous is not None:  # a peer connection switch must not look like a drop
-            ins, outs = max(ins, self._previous.bytes_in), max(outs, self._previous.bytes_out)
-        current = _Sample(time.monotonic(), ins, outs, self.frames_received)
+        report = await pc.getStats()
+        current = sample(
+            report, self._negotiator.settled, self._previous, time.monotonic(), self.frames_received
+        )
         payload = summarize(report, self._previous, current)
         self._previous = current
-        payload["ice_state"] = peer.pc.iceConnectionState
-        payload["connection_state"] = peer.pc.connectionState
-        local, remote = _candidate_types(peer.pc)
+        payload["ice_state"] = pc.iceConnectionState
+        payload["connection_state"] = pc.connectionState
+        local, remote = candidate_types(pc)
         if local:
             payload["local_candidate_type"] = local
         if remote:
