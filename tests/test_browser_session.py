@@ -150,9 +150,15 @@ async def device_check(person: Person, shot: Screenshot) -> None:
         "() => { const v = document.querySelector('.preview-video');"
         " return v && v.readyState >= 2 && v.videoWidth > 0; }"
     )
-    for label in ("Browser", "Camera", "Microphone", "Connection"):
+    for label in ("Browser", "Camera", "Microphone"):
         row = page.locator(".check", has_text=label)
         await expect(row).to_have_attribute("data-state", "ok", timeout=10_000)
+    # the connection check grades a round trip: on a busy machine "fair" is a true answer too;
+    # what must not happen is a failed or unfinished check
+    connection = page.locator(".check", has_text="Connection")
+    await expect(connection).to_have_attribute(
+        "data-state", re.compile(r"^(ok|warn)$"), timeout=10_000
+    )
     mic = page.locator(".check", has_text="Microphone")
     await expect(mic).to_contain_text("we can hear you", timeout=15_000)
     await shot(page, f"{person.role}-1-device-check")

@@ -69,11 +69,7 @@ async def test_take_over_and_deny_across_nodes(
     first = await Peer(a.url, room["join"]["client"]["token"]).connect()
     second = await Peer(b.url, room["join"]["client"]["token"]).connect()  # another tab, node B
     await first.wait("replaced")
-    for _ in range(100):
-        if not first.sio.connected:
-            break
-        await asyncio.sleep(0.05)
-    assert not first.sio.connected
+    await first.wait_disconnected()
     assert (await pro.call("deny", {"participant_id": room["client"]["id"]}))["ok"]
     await second.wait("denied")
     refused = await Peer(b.url, room["join"]["client"]["token"]).try_connect()

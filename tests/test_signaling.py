@@ -419,11 +419,7 @@ async def test_second_tab_takes_over(app_server: AppServer, app_booking: Booking
     pro, client = await _join(app_server, room)
     second = await Peer(app_server.url, room["join"]["client"]["token"]).connect()
     assert (await client.wait("replaced"))["message"]
-    for _ in range(50):
-        if not client.sio.connected:
-            break
-        await asyncio.sleep(0.05)
-    assert not client.sio.connected
+    await client.wait_disconnected()
     assert pro.last("room")["client"]["presence"] == "present"
     assert (await pro.call("admit", {"participant_id": room["client"]["id"]}))["ok"]
     await second.wait("admitted")
@@ -497,28 +493,44 @@ async def test_cancel_while_waiting_tells_both(app_server: AppServer, app_bookin
 
 
 async def test_flood_is_throttled_then_disconnected_without_slowing_others(
-    app_server: AppServer, app_booking: Booking
+    app_server_factory: AppServerFactory, http: Any
 ) -> None:
-    calm_room = await app_booking.open_room()
-    calm_pro, calm_client = await _join(app_server, calm_room)
-    room = await app_booking.open_room()
-    flooder = await Peer(app_server.url, room["join"]["client"]["token"]).connect()
-    results = await asyncio.gather(
-        *(flooder.call("device", {}, timeout=10) for _ in range(200)), return_exceptions=True
-    )
-    acks = [r for r in results if isinstance(r, dict)]
+    server = await app_server_factory(SESSIONSVC_EVENT_RATE="5")  # burst 10
+    booking = Booking(server.url, http)
+    calm_room = await booking.open_room()
+    calm_pro, calm_client = await _join(server, calm_room)
+    room = await booking.open_room()
+    flooder = await Peer(server.url, room["join"]["client"]["token"]).connect()
+    acks = await asyncio.gather(*(flooder.call("device", {}, timeout=10) for _ in range(25)))
     assert any(a["ok"] for a in acks)
     assert any(not a["ok"] and a["error"]["code"] == "rate_limited" for a in acks)
-    assert (await flooder.wait("error"))["code"] == "rate_limited"
-    for _ in range(50):
+    assert flooder.sio.connected  # throttled, not yet thrown out
+    for _ in range(2000):  # keep flooding, without waiting for acks
         if not flooder.sio.connected:
             break
-        await asyncio.sleep(0.05)
-    assert not flooder.sio.connected
+        await flooder.sio.emit("device", {}, namespace="/session")
+    assert (await flooder.wait("error", timeout=10))["code"] == "rate_limited"
+    await flooder.wait_disconnected()
     assert (await calm_pro.call("note", {"text": "still here"}))["ok"]
     await calm_client.wait_room(lambda r: r["note"] == "still here")
     await calm_pro.close()
     await calm_client.close()
+
+
+def test_a_steady_stream_over_the_rate_is_flooding() -> None:
+    from sessionsvc.signaling.ratelimit import Bucket
+
+    bucket = Bucket.full(rate=10, now=0.0)
+    t, sent = 0.0, 0
+    while not bucket.flooding and t < 60:
+        t += 1 / 30  # three times the allowed rate, evenly spaced
+        bucket.take(t)
+        sent += 1
+    assert bucket.flooding and t < 10
+    calm = Bucket.full(rate=10, now=0.0)
+    for i in range(600):  # just under the rate, for a minute
+        assert calm.take(i / 9.5)
+    assert not calm.flooding
 
 
 async def test_monthly_statement_lists_credit_sessions_without_names(

@@ -24,6 +24,8 @@ class Peer:
         self.log: list[tuple[str, Any]] = []
         self.refused: Any = None
         self._changed = asyncio.Event()
+        self._gone = asyncio.Event()
+        self.sio.on("disconnect", self._on_disconnect, namespace=NS)
         self.sio.on("*", self._on_any, namespace=NS)
         self.sio.on("connect_error", self._on_refused, namespace=NS)
 
@@ -31,6 +33,9 @@ class Peer:
         self.events[event].append(data)
         self.log.append((event, data))
         self._changed.set()
+
+    async def _on_disconnect(self, reason: Any = None) -> None:
+        self._gone.set()
 
     async def _on_refused(self, data: Any = None) -> None:
         self.refused = data.get("data", data) if isinstance(data, dict) else data
@@ -78,6 +83,11 @@ class Peer:
 
     async def wait_room(self, predicate: Any, timeout: float = 5.0) -> Any:
         return await self.wait("room", predicate, timeout)
+
+    async def wait_disconnected(self, timeout: float = 10.0) -> None:
+        """Until the server has closed this connection."""
+        async with asyncio.timeout(timeout):
+            await self._gone.wait()
 
     async def close(self) -> None:
         if self.sio.connected:
