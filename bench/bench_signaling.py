@@ -44,6 +44,7 @@ from bench.support import (  # noqa: E402
     handler_histogram,
     histogram_quantile,
     pct,
+    quiesce,
     raise_fd_limit,
     round_trips,
     rss_kb,
@@ -151,8 +152,10 @@ async def measure_relay(
     window: int,
     warmup: float,
     duration: float,
+    quiet: list[int],
 ) -> dict[str, Any]:
     """Every pair of ``target`` relays both ways; CPU of ``servers`` and clients is sampled."""
+    await quiesce(quiet + clients.pids)
     start_at = time.monotonic() + 0.3
     task = asyncio.create_task(
         clients.command(
@@ -252,12 +255,19 @@ async def relay_rounds(
 ) -> dict[str, dict[str, Any]]:
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in targets}
     order = list(targets)
+    everyone = sorted({pid for pids in targets.values() for pid in pids})
     for i in range(rounds):
         for name in order if i % 2 == 0 else reversed(order):
             servers = targets[name]
             runs[name].append(
                 await measure_relay(
-                    clients, name, servers, window=window, warmup=warmup, duration=duration
+                    clients,
+                    name,
+                    servers,
+                    window=window,
+                    warmup=warmup,
+                    duration=duration,
+                    quiet=everyone,
                 )
             )
     return {name: merge_relay(r) for name, r in runs.items()}

@@ -97,6 +97,19 @@ def describe_load(s: dict[str, float]) -> str:
     )
 
 
+async def quiesce(pids: list[int], within: float = 10.0, idle: float = 0.1) -> float:
+    """Wait (at most ``within`` s) until ``pids`` together use under ``idle`` of a core over a
+    quarter second, so that a run does not start while the previous one is still being worked
+    off; returns the seconds waited."""
+    started = time.monotonic()
+    while time.monotonic() - started < within:
+        before = sum(run_wait(pid)[0] for pid in pids)
+        await asyncio.sleep(0.25)
+        if sum(run_wait(pid)[0] for pid in pids) - before < idle * 0.25:
+            break
+    return time.monotonic() - started
+
+
 async def settle(within: float, quiet: float = 0.6, probe: float = 2.0) -> float:
     """Wait up to ``within`` s for the machine to be quiet (busy < ``quiet`` cores over
     ``probe`` s); returns the last reading."""
