@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import warnings
 from typing import Any
 
 import pytest
@@ -472,6 +473,29 @@ async def test_connect_refusals(app_server: AppServer, app_booking: Booking) -> 
         refused = await Peer(url, token).try_connect()
         assert refused["code"] == code, (code, refused)
         assert refused["message"]
+    claims = {
+        "iss": "sessionsvc",
+        "aud": "sessionsvc-join",
+        "sub": room["client"]["id"],
+        "role": "client",
+        "room": room["room_id"],
+        "exp": int(time.time()) + 60,
+    }
+    import jwt
+
+    from tests.support.servers import JOIN_SECRET
+
+    header = jwt.utils.base64url_encode(b'{"alg":"none","typ":"JWT"}').decode()
+    body = jwt.utils.base64url_encode(jwt.api_jws.json.dumps(claims).encode()).decode()
+    with warnings.catch_warnings():  # the right secret, deliberately with the wrong algorithm
+        warnings.simplefilter("ignore")
+        hs512 = jwt.encode(claims, JOIN_SECRET, algorithm="HS512")
+    for token in (
+        f"{header}.{body}.",
+        hs512,
+        jwt.encode(claims, "some-other-secret-some-other-secret", algorithm="HS256"),
+    ):
+        assert (await Peer(url, token).try_connect())["code"] == "invalid_token"
     refused = await Peer(
         url, room["join"]["client"]["token"], headers={"Origin": "https://evil.example"}
     ).try_connect()

@@ -7,7 +7,7 @@ import msgspec
 from .model import FundingKind, Hub, InvoiceTo, Ledger, Role, Room
 
 
-class Funding(msgspec.Struct, frozen=True, omit_defaults=True):
+class Funding(msgspec.Struct, frozen=True, gc=False, omit_defaults=True):
     """The funding of a room as derived from its hub and the client's ledger."""
 
     kind: FundingKind
@@ -17,7 +17,7 @@ class Funding(msgspec.Struct, frozen=True, omit_defaults=True):
     hub_name: str | None = None
 
 
-class FundingView(msgspec.Struct, frozen=True, omit_defaults=True):
+class FundingView(msgspec.Struct, frozen=True, gc=False, omit_defaults=True):
     """What one role sees about funding: a machine-readable kind plus the texts to show."""
 
     funding: FundingKind

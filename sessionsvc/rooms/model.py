@@ -2,6 +2,9 @@
 
 Every value is an immutable ``msgspec.Struct``; a change makes a new value with
 ``msgspec.structs.replace``. Rooms and ledgers are stored as JSON documents by the store adapters.
+The structs hold only scalars, strings, tuples and other such structs, so they can never form a
+reference cycle: ``gc=False`` keeps them out of the garbage collector's work, which matters with
+thousands of live rooms (a full collection is what stalls the event loop).
 """
 
 from __future__ import annotations
@@ -72,21 +75,21 @@ class PaymentType(enum.StrEnum):
     SELF_PAY = "Self-pay"
 
 
-class Person(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class Person(msgspec.Struct, frozen=True, gc=False, forbid_unknown_fields=True):
     """A professional or client as the booking service names them."""
 
     id: str
     name: str
 
 
-class Hub(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class Hub(msgspec.Struct, frozen=True, gc=False, forbid_unknown_fields=True):
     """The employer whose Wellbeing Hub funds the client's credits."""
 
     id: str
     name: str
 
 
-class Participant(msgspec.Struct, frozen=True):
+class Participant(msgspec.Struct, frozen=True, gc=False):
     """One of the two people booked into a room, and what the room knows of them now."""
 
     id: str
@@ -102,7 +105,7 @@ class Participant(msgspec.Struct, frozen=True):
     bytes_in: int = 0  # inbound bytes in the last stats report
 
 
-class Override(msgspec.Struct, frozen=True):
+class Override(msgspec.Struct, frozen=True, gc=False):
     """The professional admitted a client who had no credits and no card on file."""
 
     by: str
@@ -110,7 +113,7 @@ class Override(msgspec.Struct, frozen=True):
     funding: FundingKind
 
 
-class Payment(msgspec.Struct, frozen=True, omit_defaults=True):
+class Payment(msgspec.Struct, frozen=True, gc=False, omit_defaults=True):
     """The payment summary of a held session."""
 
     payment_type: PaymentType
@@ -118,7 +121,7 @@ class Payment(msgspec.Struct, frozen=True, omit_defaults=True):
     credits_remaining: int | None = None
 
 
-class Outcome(msgspec.Struct, frozen=True):
+class Outcome(msgspec.Struct, frozen=True, gc=False):
     """How a room ended."""
 
     phase: Phase
@@ -128,7 +131,7 @@ class Outcome(msgspec.Struct, frozen=True):
     payment: Payment | None = None
 
 
-class Room(msgspec.Struct, frozen=True):
+class Room(msgspec.Struct, frozen=True, gc=False):
     """A booked video session: who, when, how it is funded, and where it is in its life."""
 
     room_id: str
@@ -166,7 +169,7 @@ class Room(msgspec.Struct, frozen=True):
         return (self.hub.id, self.client.id) if self.hub else None
 
 
-class Ledger(msgspec.Struct, frozen=True):
+class Ledger(msgspec.Struct, frozen=True, gc=False):
     """A client's credits at one hub, granted and changed by the booking service."""
 
     hub_id: str

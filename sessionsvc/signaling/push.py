@@ -32,8 +32,8 @@ class RoomPush:
     async def _emit(self, event: str, data: object, room: str) -> None:
         await self.sio.emit(event, data, room=room, namespace=NAMESPACE)
 
-    async def _snapshots(self, room: Room) -> None:
-        for role in SIDES:
+    async def _snapshots(self, room: Room, roles: tuple[Role, ...] = SIDES) -> None:
+        for role in roles:
             await self._emit(
                 "room", await snapshot(self.ctx, room, role), room_channel(room.room_id, role)
             )
@@ -99,4 +99,8 @@ class RoomPush:
                     },
                     channel,
                 )
-        await self._snapshots(room)
+        if kind is EventKind.JOINED and event.role is not None:
+            # the joiner was sent its own snapshot on connect
+            await self._snapshots(room, (room.other(event.role).role,))
+        else:
+            await self._snapshots(room)

@@ -6,11 +6,11 @@ that is this backend's concurrency control. State does not survive a restart.
 
 from __future__ import annotations
 
-import copy
 from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+import msgspec
 from msgspec.structs import replace
 
 from ..rooms.errors import BookingConflict, RoomNotFound
@@ -27,7 +27,7 @@ class MemoryStore:
         self._ledgers: dict[tuple[str, str], Ledger] = {}
         self._live: dict[tuple[str, str], set[str]] = {}
         self._deadlines: dict[str, float] = {}
-        self._stats: dict[str, dict[str, deque[dict[str, Any]]]] = {}
+        self._stats: dict[str, dict[str, deque[bytes]]] = {}  # msgpack: compact, not GC-tracked
         self._by_professional: dict[str, list[str]] = {}
         self._order: list[str] = []
         self._nodes: dict[str, float] = {}
@@ -105,10 +105,11 @@ class MemoryStore:
         if series is None or series.maxlen != keep:
             series = deque(series or (), maxlen=keep)
             per_room[role.value] = series
-        series.append(copy.deepcopy(sample))
+        series.append(msgspec.msgpack.encode(sample))
 
     async def get_stats(self, room_id: str) -> dict[str, list[dict[str, Any]]]:
-        return {role: list(s) for role, s in self._stats.get(room_id, {}).items()}
+        decode = msgspec.msgpack.decode
+        return {role: [decode(b) for b in s] for role, s in self._stats.get(room_id, {}).items()}
 
     async def recent_rooms(self, limit: int) -> list[Room]:
         if limit <= 0:
