@@ -148,7 +148,6 @@ async def _demo_booking(app: web.Application) -> None:
             client=Person(id="demo-client", name="Sam Jordan"),
             scheduled_start=now,
             scheduled_end=now + timedelta(minutes=50),
-            payment_url=f"{ctx.settings.base_url}/healthz",
         )
     )
     links = {role: join_link(ctx, room, role)["url"] for role in (Role.PROFESSIONAL, Role.CLIENT)}
