@@ -587,3 +587,61 @@ async def test_monthly_statement_lists_credit_sessions_without_names(
     assert "Acme Corp,1," in text and "Sam" not in text
     status, bad = await app_booking.call("GET", "/v1/professionals/pro-s/statement?month=11-2026")
     assert status == 422 and bad["error"]["code"] == "invalid_input"
+
+
+async def test_join_tokens_minted_by_the_booking_service(
+    app_server: AppServer, app_booking: Booking
+) -> None:
+    """DESIGN §4: the booking service may mint join tokens itself (iss=booking, join secret)."""
+    import jwt
+
+    from tests.support.servers import JOIN_SECRET
+
+    room = await app_booking.open_room()
+    now = int(time.time())
+    claims = {
+        "iss": "booking",
+        "aud": "sessionsvc-join",
+        "sub": room["client"]["id"],
+        "role": "client",
+        "room": room["room_id"],
+        "name": "Sam Jordan",
+        "exp": now + 60,
+        "iat": now,
+        "jti": "j1",
+    }
+    client = await Peer(
+        app_server.url, jwt.encode(claims, JOIN_SECRET, algorithm="HS256")
+    ).connect()
+    assert client.last("room")["role"] == "client"
+    await client.close()
+    for bad in ({"iss": "someone"}, {"iss": "bookings"}, {"role": "admin"}, {"room": None}):
+        token = jwt.encode({**claims, **bad}, JOIN_SECRET, algorithm="HS256")
+        assert (await Peer(app_server.url, token).try_connect())["code"] == "invalid_token", bad
+
+
+async def test_room_changes_reach_both_screens_live(
+    app_server: AppServer, app_booking: Booking
+) -> None:
+    room = await app_booking.open_room()
+    pro, client = await _join(app_server, room)
+    later = "2030-01-01T10:00:00Z"
+    status, _ = await app_booking.call(
+        "PATCH",
+        f"/v1/rooms/{room['room_id']}",
+        {
+            "scheduled_start": later,
+            "scheduled_end": "2030-01-01T10:50:00Z",
+            "professional_name": "Dr. A. Rivera",
+        },
+    )
+    assert status == 200
+    seen = await client.wait_room(lambda r: r["scheduled_start"] == later)
+    assert seen["professional"]["name"] == "Dr. A. Rivera"
+    await pro.wait_room(lambda r: r["scheduled_start"] == later)
+    status, body = await app_booking.call(
+        "PATCH", f"/v1/rooms/{room['room_id']}", {"scheduled_end": "2029-01-01T00:00:00Z"}
+    )
+    assert status == 422 and body["error"]["code"] == "invalid_input"
+    await pro.close()
+    await client.close()
