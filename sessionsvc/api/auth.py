@@ -1,4 +1,4 @@
-"""Who is calling: the booking service (bearer JWT) or support staff (support join token)."""
+"""Who is calling: the booking service, with a bearer JWT."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
-from ..rooms.model import Role
-from ..tokens import InvalidToken, JoinClaims, TokenService
+from ..tokens import InvalidToken, TokenService
 
 
 def bearer(request: web.Request) -> str:
@@ -20,10 +19,3 @@ def bearer(request: web.Request) -> str:
 
 def booking_claims(request: web.Request, tokens: TokenService) -> dict[str, Any]:
     return tokens.verify_booking(bearer(request))
-
-
-def support_claims(request: web.Request, tokens: TokenService) -> JoinClaims:
-    claims = tokens.verify_join(bearer(request))
-    if claims.role is not Role.SUPPORT:
-        raise InvalidToken("a support token is required")
-    return claims

@@ -62,7 +62,6 @@ def document() -> dict[str, Any]:
             "schemas": components,
             "securitySchemes": {
                 "booking": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
-                "support": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
             },
         },
         "paths": {
