@@ -645,3 +645,30 @@ async def test_room_changes_reach_both_screens_live(
     assert status == 422 and body["error"]["code"] == "invalid_input"
     await pro.close()
     await client.close()
+
+
+async def test_override_session_is_card_once_a_card_is_added(
+    app_server: AppServer, app_booking: Booking
+) -> None:
+    room = await app_booking.hub_room(remaining=0, card=False)
+    pro, client = await _join(app_server, room)
+    assert (await pro.call("admit", {"participant_id": room["client"]["id"], "override": True}))[
+        "ok"
+    ]
+    await client.wait("admitted")
+    await _hold(app_server, pro, client, 3)
+    await app_booking.call(
+        "PATCH", f"/v1/hubs/hub-acme/members/{room['client']['id']}/credits", {"card_on_file": True}
+    )
+    ack = await pro.call("end")
+    assert ack["summary"]["payment"] == {"payment_type": "Card"}
+    other = await app_booking.hub_room(remaining=0, card=False)
+    pro2, client2 = await _join(app_server, other)
+    assert (await pro2.call("admit", {"participant_id": other["client"]["id"], "override": True}))[
+        "ok"
+    ]
+    await client2.wait("admitted")
+    await _hold(app_server, pro2, client2, 3)
+    assert (await pro2.call("end"))["summary"]["payment"] == {"payment_type": "Self-pay"}
+    for p in (pro, client, pro2, client2):
+        await p.close()
