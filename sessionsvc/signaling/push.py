@@ -12,7 +12,7 @@ import msgspec
 import socketio
 
 from ..context import Context
-from ..rooms.model import Role, Room
+from ..rooms.model import PaymentType, Role, Room
 from ..rooms.service import EventKind, RoomEvent
 from .namespace import NAMESPACE, room_channel
 from .views import ice_for, snapshot, summary
@@ -86,7 +86,7 @@ class RoomPush:
             if room.outcome is not None:
                 self.ctx.metrics.rooms_ended.labels(room.phase.value).inc()
                 payment = room.outcome.payment
-                if payment is not None and payment.payment_type.value == "Credit":
+                if payment is not None and payment.payment_type is PaymentType.CREDIT:
                     self.ctx.metrics.credits_consumed.inc()
             for role in SIDES:
                 channel = room_channel(rid, role)
