@@ -477,7 +477,7 @@ async def test_last_credit_then_card(store: Store, card_on_file: bool) -> None:
     )
     expected = FundingKind.CARD if card_on_file else FundingKind.CARD_REQUIRED
     assert (await sessions.funding(room)).kind is expected
-    view = await sessions.funding_view(room, Role.CLIENT)
+    view = (await sessions.funding_state(room)).view(Role.CLIENT)
     assert view.funding is expected and view.credits_remaining == 0
 
 

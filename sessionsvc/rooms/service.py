@@ -90,6 +90,18 @@ class LedgerPatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 @dataclass(frozen=True)
+class FundingState:
+    """A room's funding, and whether the client's first held hub session is still to come."""
+
+    room: Room
+    funding: Funding
+    first_hub_session: bool
+
+    def view(self, role: Role) -> FundingView:
+        return view_for(role, self.funding, self.room)
+
+
+@dataclass(frozen=True)
 class StatementLine:
     invoice_to: str
     sessions: int
@@ -194,19 +206,14 @@ class Sessions:
         await self._emit(RoomEvent(EventKind.ENDED, change.room))
         return change.room
 
-    async def funding(self, room: Room) -> Funding:
+    async def funding_state(self, room: Room) -> FundingState:
+        """How the room is funded now, from one read of the client's ledger."""
         ledger = await self.store.get_ledger(*room.ledger_key) if room.ledger_key else None
-        return funding_of(room.hub, ledger)
+        first = room.ledger_key is not None and (ledger is None or ledger.sessions_held == 0)
+        return FundingState(room, funding_of(room.hub, ledger), first)
 
-    async def funding_view(self, room: Room, role: Role) -> FundingView:
-        return view_for(role, await self.funding(room), room)
-
-    async def first_hub_session(self, room: Room) -> bool:
-        """True before the client's first held session at this hub."""
-        if room.ledger_key is None:
-            return False
-        ledger = await self.store.get_ledger(*room.ledger_key)
-        return ledger is None or ledger.sessions_held == 0
+    async def funding(self, room: Room) -> Funding:
+        return (await self.funding_state(room)).funding
 
     # -- credits -------------------------------------------------------------------------
 

@@ -103,7 +103,8 @@ class SessionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             raise _refused("internal_error", "something went wrong on our side") from None
         self.ctx.metrics.connections.inc()
         room = await self.ctx.sessions.get_room(room_id)
-        await self.emit("room", await snapshot(self.ctx, room, role), to=sid)
+        state = await self.ctx.sessions.funding_state(room)
+        await self.emit("room", snapshot(self.ctx, state, role), to=sid)
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         conn = self.conns.pop(sid, None)

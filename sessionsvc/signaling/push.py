@@ -12,8 +12,8 @@ import msgspec
 import socketio
 
 from ..context import Context
-from ..rooms.model import PaymentType, Role, Room
-from ..rooms.service import EventKind, RoomEvent
+from ..rooms.model import PaymentType, Role
+from ..rooms.service import EventKind, FundingState, RoomEvent
 from .namespace import NAMESPACE, room_channel
 from .views import ice_for, snapshot, summary
 
@@ -32,10 +32,10 @@ class RoomPush:
     async def _emit(self, event: str, data: object, room: str) -> None:
         await self.sio.emit(event, data, room=room, namespace=NAMESPACE)
 
-    async def _snapshots(self, room: Room, roles: tuple[Role, ...] = SIDES) -> None:
+    async def _snapshots(self, state: FundingState, roles: tuple[Role, ...] = SIDES) -> None:
         for role in roles:
             await self._emit(
-                "room", await snapshot(self.ctx, room, role), room_channel(room.room_id, role)
+                "room", snapshot(self.ctx, state, role), room_channel(state.room.room_id, role)
             )
 
     async def _kick(self, sid: str, event: str, message: str) -> None:
@@ -47,10 +47,11 @@ class RoomPush:
         kind = event.kind
         if kind is EventKind.OPENED:
             return
+        state = await self.ctx.sessions.funding_state(room)
         if kind is EventKind.FUNDING:
             for role in SIDES:
-                view = await self.ctx.sessions.funding_view(room, role)
-                await self._emit("funding", msgspec.to_builtins(view), room_channel(rid, role))
+                view = msgspec.to_builtins(state.view(role))
+                await self._emit("funding", view, room_channel(rid, role))
         elif kind is EventKind.JOINED and event.role is not None:
             if event.conn:
                 await self._kick(
@@ -101,6 +102,6 @@ class RoomPush:
                 )
         if kind is EventKind.JOINED and event.role is not None:
             # the joiner was sent its own snapshot on connect
-            await self._snapshots(room, (room.other(event.role).role,))
+            await self._snapshots(state, (room.other(event.role).role,))
         else:
-            await self._snapshots(room)
+            await self._snapshots(state)

@@ -9,6 +9,7 @@ import msgspec
 from ..context import Context
 from ..media.ice import ice_servers
 from ..rooms.model import NotHeldReason, Participant, PaymentType, Role, Room
+from ..rooms.service import FundingState
 from ..wireformat import held_display, iso
 
 _REASONS = {
@@ -36,12 +37,13 @@ def _person(p: Participant) -> dict[str, Any]:
     return {"id": p.id, "name": p.name, "presence": p.presence.value}
 
 
-async def snapshot(ctx: Context, room: Room, role: Role) -> dict[str, Any]:
+def snapshot(ctx: Context, state: FundingState, role: Role) -> dict[str, Any]:
     """The full ``room`` event for one role."""
+    room = state.room
     me = room.participant(role)
     pro = role is Role.PROFESSIONAL
     admitted = room.admitted_at is not None and not room.phase.is_terminal
-    view = await ctx.sessions.funding_view(room, role)
+    view = state.view(role)
     return {
         "room_id": room.room_id,
         "phase": room.phase.value,
@@ -54,7 +56,7 @@ async def snapshot(ctx: Context, room: Room, role: Role) -> dict[str, Any]:
         "note": room.note,
         "funding": msgspec.to_builtins(view),
         "hub": {"name": room.hub.name} if pro and room.hub else None,
-        "first_hub_session": pro and await ctx.sessions.first_hub_session(room),
+        "first_hub_session": pro and state.first_hub_session,
         "admitted": admitted,
         "ice_servers": ice_for(ctx, me.id) if admitted else None,
         "summary": summary(room, role) if room.phase.is_terminal else None,
