@@ -2,15 +2,23 @@
 # sessionsvc image: `docker build -t sessionsvc .` then
 # `docker run -p 8080:8080 -e SESSIONSVC_ENV=production -e SESSIONSVC_... sessionsvc`.
 
-# --- Front end: socket.io-client's ESM bundle into sessionsvc/web/static/vendor -------------
-FROM node:20-bookworm-slim AS web
+# --- The wheel, built as `pip wheel .` builds it anywhere: setup.py runs the browser app's build
+#     (npm ci and npm run build in web/) and the wheel carries its output. Node's image, plus
+#     Debian's Python to run pip. ---------------------------------------------------------------
+FROM node:20-bookworm-slim AS wheel
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3-venv \
+ && rm -rf /var/lib/apt/lists/*
+RUN python3 -m venv /opt/build
 WORKDIR /src
-COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund --loglevel=error
-COPY sessionsvc/web/ sessionsvc/web/
-RUN npm run build && test -d sessionsvc/web/static/vendor
+# README* (not README.md) so the build does not depend on the readme existing.
+COPY pyproject.toml setup.py MANIFEST.in README* ./
+COPY web/ web/
+COPY sessionsvc/ sessionsvc/
+RUN --mount=type=cache,target=/root/.npm \
+    /opt/build/bin/pip wheel --no-cache-dir --no-deps -w /wheels .
 
-# --- Python: dependencies first (cached while pyproject.toml is unchanged), then the package --
+# --- Python: dependencies first (cached while pyproject.toml is unchanged), then the wheel -----
 FROM python:3.11-slim-bookworm AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1 \
@@ -21,12 +29,9 @@ WORKDIR /src
 COPY pyproject.toml ./
 RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
  && pip install -r /tmp/requirements.txt
-# README* (not README.md) so the build does not depend on the readme existing.
-COPY pyproject.toml README* ./
-COPY sessionsvc/ sessionsvc/
-COPY --from=web /src/sessionsvc/web/static/vendor/ sessionsvc/web/static/vendor/
-RUN pip install --no-deps . \
- && python -c "import sessionsvc.cli"
+COPY --from=wheel /wheels/ /wheels/
+RUN pip install --no-deps /wheels/sessionsvc-*.whl \
+ && python -c "import sessionsvc.cli; from sessionsvc.web.routes import check_built; check_built()"
 
 # --- Runtime ----------------------------------------------------------------------------------
 FROM python:3.11-slim-bookworm

@@ -18,13 +18,9 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import shutil
-import socket
-import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,9 +33,12 @@ if str(ROOT) not in sys.path:
 from aiortc import RTCConfiguration, RTCPeerConnection  # noqa: E402
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack  # noqa: E402
 
-from sessionsvc.media.participant import SyntheticParticipant  # noqa: E402
-from sessionsvc.media.tracks import PatternVideoTrack  # noqa: E402
-from tests.support.servers import Booking, ServiceProcess, free_port  # noqa: E402
+from bench.quantiles import quantile  # noqa: E402
+from sessionsvc.synthetic.participant import SyntheticParticipant  # noqa: E402
+from sessionsvc.synthetic.tracks import PatternVideoTrack  # noqa: E402
+from testkit.booking import Booking  # noqa: E402
+from testkit.redis_server import RedisServer  # noqa: E402
+from testkit.service import ServiceProcess  # noqa: E402
 
 RUN_TIMEOUT = 20.0  # seconds one run may take before it counts as failed
 
@@ -58,47 +57,7 @@ class Series:
         return [max(p, c) for p, c in zip(self.professional, self.client, strict=True)]
 
 
-def quantile(samples: list[float], q: float) -> float:
-    """Nearest-rank quantile; NaN when there are no samples."""
-    if not samples:
-        return float("nan")
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
-
-
 # -- the processes ------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def redis_server() -> Iterator[str]:
-    """A private redis-server on a free loopback port, nothing on disk; stopped by its pid."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        raise SystemExit("redis-server is not installed (apt-get install redis-server)")
-    with tempfile.TemporaryDirectory() as workdir:
-        port = free_port()
-        argv = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
-        argv += ["--appendonly", "no", "--dir", workdir, "--daemonize", "no"]
-        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            deadline = time.monotonic() + 10
-            while not _answers_ping(port):
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit("redis-server did not start")
-                time.sleep(0.02)
-            yield f"redis://127.0.0.1:{port}/0"
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
-
-
-def _answers_ping(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
-            s.sendall(b"PING\r\n")
-            return s.recv(64).startswith(b"+PONG")
-    except OSError:
-        return False
 
 
 @contextlib.asynccontextmanager
@@ -245,8 +204,8 @@ async def main(runs: int, budget: float, only: str | None) -> None:
                     series, lambda: admit_to_frame(booking, node.url, node.url), runs, deadline
                 )
         if only in (None, "two"):
-            with redis_server() as redis_url:
-                async with nodes(2, SESSIONSVC_REDIS_URL=redis_url) as (a, b):
+            with RedisServer() as redis:
+                async with nodes(2, SESSIONSVC_REDIS_URL=redis.url) as (a, b):
                     series = Series("two nodes + Redis (pro on A, client on B)")
                     results.append(series)
                     booking = Booking(a.url, http)

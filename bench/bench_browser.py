@@ -36,8 +36,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, LAPTOP  # noqa: E402
-from tests.support.servers import Booking, ServiceProcess  # noqa: E402
+from bench.quantiles import quantile  # noqa: E402
+from testkit.booking import Booking  # noqa: E402
+from testkit.chromium import CHROMIUM, CHROMIUM_ARGS, LAPTOP  # noqa: E402
+from testkit.service import ServiceProcess  # noqa: E402
 
 RUN_TIMEOUT = 30.0
 
@@ -76,14 +78,6 @@ DIRECT_PAIR = """async () => {
   for (const t of stream.getTracks()) t.stop();
   return t1 - t0;
 }"""
-
-
-def quantile(samples: list[float], q: float) -> float:
-    """Nearest-rank quantile; NaN when there are no samples."""
-    if not samples:
-        return float("nan")
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
 
 
 @dataclass

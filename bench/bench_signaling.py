@@ -1,6 +1,6 @@
 """Signaling benchmarks of sessionsvc against a bare python-socketio relay measured in the same run.
 
-    .venv/bin/python bench/bench_signaling.py --part relay|scale|redis|all [--quick]
+    python -m bench.bench_signaling --part relay|scale|redis|all [--quick]
 
 Parts:
   relay  unloaded signal round trip and relay throughput: ``sessionsvc serve`` (memory store)
@@ -32,26 +32,14 @@ if str(ROOT) not in sys.path:
 
 import aiohttp  # noqa: E402
 
-from bench.support import (  # noqa: E402
-    Clients,
-    Pair,
-    PairSpec,
-    Process,
-    RedisProcess,
-    Sampler,
-    Side,
-    describe_load,
-    handler_histogram,
-    histogram_quantile,
-    pct,
-    quiesce,
-    raise_fd_limit,
-    round_trips,
-    rss_kb,
-    settle,
-    start_bare,
-    start_service,
-)
+from bench.machine import Sampler, describe_load, quiesce, raise_fd_limit, rss_kb, settle  # noqa: E402
+from bench.pairs import Pair, PairSpec, Side, round_trips  # noqa: E402
+from bench.quantiles import handler_histogram, histogram_quantile, quantile  # noqa: E402
+from bench.targets import start_bare, start_service  # noqa: E402
+from bench.workers import Clients  # noqa: E402
+from testkit.booking import Booking  # noqa: E402
+from testkit.processes import LoopbackServer  # noqa: E402
+from testkit.redis_server import RedisServer  # noqa: E402
 
 RELAY_RATE = "100000"  # SESSIONSVC_EVENT_RATE for relay runs: the flood guard is not relay cost
 
@@ -75,8 +63,6 @@ def ratio(name: str, ours: float, base: float, target: str = "", label: str = "o
 async def open_rooms(url: str, count: int, *, hub_share: float = 0.0) -> list[dict[str, Any]]:
     """Open ``count`` rooms over the HTTP API; the first ``hub_share`` are hub rooms with credits,
     the rest self-pay. Every room has its own professional and client."""
-    from tests.support.servers import Booking
-
     tag = uuid.uuid4().hex[:6]
     hubs = round(count * hub_share)
     sem = asyncio.Semaphore(16)
@@ -177,9 +163,9 @@ async def measure_relay(
     return {
         "rate": delivered / duration,
         "delivered": delivered,
-        "p50": pct(latencies, 0.5),
-        "p95": pct(latencies, 0.95),
-        "p99": pct(latencies, 0.99),
+        "p50": quantile(latencies, 0.5),
+        "p95": quantile(latencies, 0.95),
+        "p99": quantile(latencies, 0.99),
         "lost": sum(r["lost"] for r in results),
         "acks": add_counts(r["acks"] for r in results),
         "load": load,
@@ -226,8 +212,8 @@ def show_rtt(name: str, got: dict[str, Any]) -> None:
     s = got["samples"]
     errors = f"  ack errors {got['errors']}" if got["errors"] else ""
     say(
-        f"  {name:<32} n={len(s):<4} p50 {ms(pct(s, 0.5))}  p95 {ms(pct(s, 0.95))}  "
-        f"p99 {ms(pct(s, 0.99))}{errors}"
+        f"  {name:<32} n={len(s):<4} p50 {ms(quantile(s, 0.5))}  p95 {ms(quantile(s, 0.95))}  "
+        f"p99 {ms(quantile(s, 0.99))}{errors}"
     )
 
 
@@ -306,8 +292,8 @@ async def part_relay(a: argparse.Namespace) -> None:
             f = {"p50": 0.5, "p95": 0.95, "p99": 0.99}[q]
             ratio(
                 f"relay.round_trip_{q}",
-                pct(rtt["ours"]["samples"], f),
-                pct(rtt["bare"]["samples"], f),
+                quantile(rtt["ours"]["samples"], f),
+                quantile(rtt["bare"]["samples"], f),
                 "<= 1.3x" if q == "p50" else "",
             )
 
@@ -349,7 +335,12 @@ async def part_relay(a: argparse.Namespace) -> None:
 
 
 async def stats_run(
-    clients: Clients, target: str, server: Process, a: argparse.Namespace, *, ours: bool = False
+    clients: Clients,
+    target: str,
+    server: LoopbackServer,
+    a: argparse.Namespace,
+    *,
+    ours: bool = False,
 ) -> dict[str, Any]:
     """Everyone of ``target`` sends ``stats`` every interval; ack latency and server load."""
     hist0 = await handler_histogram(server.url, "stats") if ours else {}
@@ -379,8 +370,8 @@ def show_stats(name: str, r: dict[str, Any]) -> None:
     lat = r["latencies"]
     bad = {k: v for k, v in r["acks"].items() if k != "ok"}
     say(
-        f"  {name:<32} n={len(lat)}  p50 {ms(pct(lat, 0.5))}  p95 {ms(pct(lat, 0.95))}  "
-        f"p99 {ms(pct(lat, 0.99))}  server {r['cpu_per_event'] * 1e6:.0f} us CPU/event"
+        f"  {name:<32} n={len(lat)}  p50 {ms(quantile(lat, 0.5))}  p95 {ms(quantile(lat, 0.95))}  "
+        f"p99 {ms(quantile(lat, 0.99))}  server {r['cpu_per_event'] * 1e6:.0f} us CPU/event"
         + (f"  UNANSWERED {r['unanswered']}" if r["unanswered"] else "")
         + (f"  ACK ERRORS {bad}" if bad else "")
     )
@@ -494,8 +485,8 @@ async def part_scale(a: argparse.Namespace) -> None:
         )
         show_stats("bare python-socketio", bare_stats)
         show_stats("sessionsvc", ours_stats)
-        p99 = pct(ours_stats["latencies"], 0.99)
-        ratio("scale.stats_ack_p99", p99, pct(bare_stats["latencies"], 0.99))
+        p99 = quantile(ours_stats["latencies"], 0.99)
+        ratio("scale.stats_ack_p99", p99, quantile(bare_stats["latencies"], 0.99))
         say(f"RATIO scale.stats_ack_p99 ours/target = {p99 / 0.1:.2f}x  (target p99 < 100 ms)")
         ratio("scale.stats_server_cpu", ours_stats["cpu_per_event"], bare_stats["cpu_per_event"])
         say(
@@ -532,27 +523,33 @@ async def part_redis(a: argparse.Namespace) -> None:
         f"   SESSIONSVC_EVENT_RATE={RELAY_RATE}; each configuration has its own redis-server "
         "(Socket.IO pub/sub channels are server-wide)"
     )
-    procs: list[Process] = []
-    redises: list[RedisProcess] = []
+    procs: list[LoopbackServer] = []
+    redises: list[RedisServer] = []
     clients: Clients | None = None
 
-    async def service(**env: str) -> Process:
+    async def service(**env: str) -> LoopbackServer:
         p = await start_service(SESSIONSVC_EVENT_RATE=RELAY_RATE, **env)
         procs.append(p)
         return p
 
-    def redis() -> RedisProcess:
-        r = RedisProcess()
+    def redis() -> RedisServer:
+        r = RedisServer().start()
         redises.append(r)
         return r
 
     try:
+        broadcast = {"SESSIONSVC_SIGNALING": "broadcast"}
         mem = await service()
         r_one = redis()
-        one = await service(SESSIONSVC_REDIS_URL=r_one.url)
+        one = await service(SESSIONSVC_REDIS_URL=r_one.url, **broadcast)
         r_two = redis()
-        n1 = await service(SESSIONSVC_REDIS_URL=r_two.url)
-        n2 = await service(SESSIONSVC_REDIS_URL=r_two.url)
+        n1 = await service(SESSIONSVC_REDIS_URL=r_two.url, **broadcast)
+        n2 = await service(SESSIONSVC_REDIS_URL=r_two.url, **broadcast)
+        r_one_s = redis()
+        one_s = await service(SESSIONSVC_REDIS_URL=r_one_s.url)
+        r_two_s = redis()
+        s1 = await service(SESSIONSVC_REDIS_URL=r_two_s.url)
+        s2 = await service(SESSIONSVC_REDIS_URL=r_two_s.url)
         r_bare = redis()
         b1 = await start_bare(r_bare.url)
         procs.append(b1)
@@ -561,20 +558,26 @@ async def part_redis(a: argparse.Namespace) -> None:
 
         names = {
             "mem": "one node, memory store",
-            "one": "one node, redis",
-            "two": "two nodes, redis",
+            "one": "one node, redis, broadcast",
+            "one_s": "one node, redis, sharded",
+            "two": "two nodes, redis, broadcast",
+            "two_s": "two nodes, redis, sharded",
             "bare2": "bare, two nodes, redis",
         }
         servers = {
             "mem": [mem.pid],
             "one": [one.pid, r_one.pid],
+            "one_s": [one_s.pid, r_one_s.pid],
             "two": [n1.pid, n2.pid, r_two.pid],
+            "two_s": [s1.pid, s2.pid, r_two_s.pid],
             "bare2": [b1.pid, b2.pid, r_bare.pid],
         }
         room_sets = {
             "mem": room_pairs(await open_rooms(mem.url, a.pairs + 1), mem.url),
             "one": room_pairs(await open_rooms(one.url, a.pairs + 1), one.url),
+            "one_s": room_pairs(await open_rooms(one_s.url, a.pairs + 1), one_s.url),
             "two": room_pairs(await open_rooms(n1.url, a.pairs + 1), n1.url, n2.url),
+            "two_s": room_pairs(await open_rooms(s1.url, a.pairs + 1), s1.url, s2.url),
             "bare2": bare_pairs(a.pairs + 1, b1.url, b2.url),
         }
         await say_settled(a)
@@ -587,10 +590,12 @@ async def part_redis(a: argparse.Namespace) -> None:
         )
         for k, name in names.items():
             show_rtt(name, rtt[k])
-        p50 = {k: pct(v["samples"], 0.5) for k, v in rtt.items()}
+        p50 = {k: quantile(v["samples"], 0.5) for k, v in rtt.items()}
         ratio("redis.round_trip_p50", p50["two"], p50["mem"], label="two-nodes/one-node(memory)")
         ratio("redis.round_trip_p50", p50["two"], p50["one"], label="two-nodes/one-node(redis)")
         ratio("redis.round_trip_p50", p50["two"], p50["bare2"], label="ours/bare (two nodes)")
+        ratio("redis.round_trip_p50", p50["one_s"], p50["mem"], label="sharded one-node/memory")
+        ratio("redis.round_trip_p50", p50["two_s"], p50["two"], label="sharded/broadcast (two)")
 
         clients = Clients({k: v[1:] for k, v in room_sets.items()}, a.clients)
         for k in names:
@@ -625,6 +630,26 @@ async def part_redis(a: argparse.Namespace) -> None:
             "mem",
             "cpu_per_msg",
             label="two-nodes/one-node(memory)",
+        )
+        say("-- the sharded client manager (SESSIONSVC_SIGNALING=sharded, the default)")
+        for ours, base, label, target in (
+            ("one_s", "mem", "sharded one-node(redis)/one-node(memory)", "<= 1.2x"),
+            ("two_s", "one_s", "sharded two-nodes/one-node", "<= 2x"),
+            ("two_s", "mem", "sharded two-nodes/one-node(memory)", ""),
+            ("two_s", "two", "sharded/broadcast (two nodes)", ""),
+            ("one_s", "one", "sharded/broadcast (one node)", ""),
+        ):
+            round_ratio(
+                "redis.server_cpu_per_msg",
+                got,
+                ours,
+                base,
+                "cpu_per_msg",
+                label=label,
+                target=target,
+            )
+        round_ratio(
+            "redis.throughput", got, "two_s", "two", "rate", label="sharded/broadcast (two)"
         )
     finally:
         if clients:

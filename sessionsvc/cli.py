@@ -6,15 +6,19 @@ import argparse
 import asyncio
 import gc
 import logging
+import os
 import sys
 import textwrap
-from collections.abc import Callable
+import threading
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 
 from .accesslog import PathOnlyAccessLogger
+from .logtext import configure_logging
 from .settings import Settings, SettingsError, describe
+from .web import BrowserAppNotBuilt
 
 
 def _settings_epilog() -> str:
@@ -43,6 +47,23 @@ def _parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=text, description=text)
         p.add_argument("--host", help="address to listen on (SESSIONSVC_HOST)")
         p.add_argument("--port", type=int, help="port to listen on (SESSIONSVC_PORT)")
+        if name == "serve":
+            p.add_argument(
+                "--workers",
+                type=int,
+                default=1,
+                help="processes sharing the port (SO_REUSEPORT), one per core; more than one "
+                "needs SESSIONSVC_REDIS_URL",
+            )
+            p.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)
+        else:
+            p.add_argument(
+                "--case",
+                choices=sorted(DEMO_CASES),
+                default=DEFAULT_DEMO_CASE,
+                help="how the demo booking is funded (default: %(default)s, which shows the "
+                "most: the last employer-paid session, its alert and the first-hub reminder)",
+            )
     probe = sub.add_parser(
         "probe",
         help="run a whole synthetic session against a deployment and print a report",
@@ -67,16 +88,14 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as e:
         print(f"sessionsvc: {e}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings.log_level)
     try:
         if args.command in ("serve", "demo"):
             return _serve(settings, args)
         if args.command == "probe":
             return _probe(settings, args)
         return _support_token(settings, args)
-    except SettingsError as e:
+    except (SettingsError, BrowserAppNotBuilt) as e:
         print(f"sessionsvc: {e}", file=sys.stderr)
         return 2
 
@@ -91,17 +110,41 @@ def _overrides(settings: Settings, args: argparse.Namespace) -> Settings:
     return settings
 
 
+HARD_STOP = 45.0  # seconds after a stop begins: the process exits even if a task hangs
+
+
+async def _hard_stop(app: web.Application) -> None:
+    """Once a stop begins, a watchdog makes sure the process ends: after the drain and the
+    shutdown grace a node that is still running (a task that swallowed its cancellation)
+    says so and exits, so a rolling restart never waits on it."""
+
+    def stop() -> None:
+        logging.getLogger(__name__).error(
+            "still running %.0f s after the stop began: exiting now", HARD_STOP
+        )
+        logging.shutdown()
+        os._exit(0)
+
+    watchdog = threading.Timer(HARD_STOP, stop)
+    watchdog.daemon = True
+    watchdog.start()
+
+
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
-    from .bootstrap import create_app
+    from .bootstrap import SHUTDOWN_GRACE, create_app
 
     settings = _overrides(settings, args)
     if args.command == "demo":
         from dataclasses import replace
 
         settings = replace(settings, redis_url="").with_secrets()
+    workers = getattr(args, "workers", 1)
+    if workers != 1:
+        return _supervise(settings, workers)
     app = create_app(settings)
     if args.command == "demo":
-        app.on_startup.append(_demo_booking)
+        app.on_startup.append(_demo_booking(args.case))
+    app.on_shutdown.insert(0, _hard_stop)
     _tune_gc()
     web.run_app(
         app,
@@ -109,8 +152,32 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         port=settings.port,
         print=_announce(settings),
         access_log_class=PathOnlyAccessLogger,
+        reuse_port=getattr(args, "reuse_port", False) or None,
+        shutdown_timeout=SHUTDOWN_GRACE,
     )
     return 0
+
+
+def _supervise(settings: Settings, workers: int) -> int:
+    from .settings import PREFIX
+    from .workers import Supervisor, shared_environment, worker_command
+
+    if workers < 1:
+        raise SettingsError("--workers must be at least 1")
+    if not settings.redis_url:
+        raise SettingsError(
+            "--workers above 1 needs SESSIONSVC_REDIS_URL: the workers share rooms through Redis"
+        )
+    shared = settings.with_secrets()
+    secrets = {
+        PREFIX + name.upper(): getattr(shared, name) for name in ("booking_secret", "join_secret")
+    }
+    print(
+        f"sessionsvc: {workers} workers on {settings.host}:{settings.port} (SO_REUSEPORT)",
+        flush=True,
+    )
+    command = worker_command(settings.host, settings.port)
+    return Supervisor(command, workers, shared_environment(secrets)).run()
 
 
 def _tune_gc() -> None:
@@ -130,29 +197,68 @@ def _announce(settings: Settings) -> Callable[[str], None]:
     return say
 
 
-async def _demo_booking(app: web.Application) -> None:
-    """Open a demo booking: a hub client with 2 credits (so the last-subsidised alert shows)."""
-    from .api.rooms import join_link
-    from .context import CONTEXT
-    from .rooms.model import Hub, InvoiceTo, Person, Role
-    from .rooms.service import OpenRoom
+DEMO_CASES: dict[str, tuple[str, tuple[int, bool, str] | None]] = {
+    "last-subsidised": (
+        "a client of the Acme Corp hub with 1 of 5 employer-paid sessions left: the "
+        "last-subsidised alert and the first-hub reminder show",
+        (1, False, "company"),
+    ),
+    "credit": (
+        "a client of the Acme Corp hub with 3 of 5 employer-paid sessions left, invoiced to the "
+        "platform at month end",
+        (3, False, "platform"),
+    ),
+    "card": ("an Acme Corp client with no credits left and a card on file", (0, True, "company")),
+    "card-required": (
+        "an Acme Corp client with no credits left and no card on file: admitting asks for an "
+        "override",
+        (0, False, "company"),
+    ),
+    "self-pay": ("the professional's own client, no hub: they arrange payment themselves", None),
+}
+"""The funding cases ``sessionsvc demo --case`` opens: what it shows, and (credits left, card on
+file, invoice to) of the client's ledger, or None for a room with no hub."""
+DEFAULT_DEMO_CASE = "last-subsidised"
 
-    ctx = app[CONTEXT]
-    await ctx.sessions.put_ledger("demo-hub", "demo-client", 5, 2, False, InvoiceTo.COMPANY)
+
+def _demo_booking(case: str) -> Callable[[web.Application], Awaitable[None]]:
+    async def open_demo(app: web.Application) -> None:
+        await _open_demo(app, case)
+
+    return open_demo
+
+
+async def _open_demo(app: web.Application, case: str) -> None:
+    """Open the demo booking of ``case`` and print both join links and what the case shows."""
+    from .api.keys import BOOKINGS, CREDITS, LINKS
+    from .rooms.bookings import Booking
+    from .rooms.credits import Grant
+    from .rooms.model import Hub, InvoiceTo, Person, Role
+
+    what, ledger = DEMO_CASES[case]
+    hub = Hub(id="demo-hub", name="Acme Corp") if ledger else None
+    if ledger:
+        left, card, invoice_to = ledger
+        grant = Grant(5, left, card_on_file=card, invoice_to=InvoiceTo(invoice_to))
+        await app[CREDITS].put_ledger("demo-hub", "demo-client", grant)
     now = datetime.now(UTC)
-    room, _ = await ctx.sessions.open_room(
-        OpenRoom(
-            booking_id="demo-booking",
-            hub=Hub(id="demo-hub", name="Acme Corp"),
+    state, _ = await app[BOOKINGS].open_room(
+        Booking(
+            booking_id=f"demo-{case}",
+            hub=hub,
             professional=Person(id="demo-professional", name="Dr. Alex Rivera"),
             client=Person(id="demo-client", name="Sam Jordan"),
-            scheduled_start=now,
-            scheduled_end=now + timedelta(minutes=50),
+            scheduled_start=now.timestamp(),
+            scheduled_end=(now + timedelta(minutes=50)).timestamp(),
         )
     )
-    links = {role: join_link(ctx, room, role)["url"] for role in (Role.PROFESSIONAL, Role.CLIENT)}
+    links = {
+        role: app[LINKS].link(state.room, role)["url"] for role in Role if role is not Role.SUPPORT
+    }
+    others = ", ".join(c for c in sorted(DEMO_CASES) if c != case)
     print(
-        "\nDemo booking opened (Acme Corp hub, client with 2 of 5 credits left).\n"
+        f"\nDemo booking opened, case {case!r}: {what}.\n"
+        f"(Other cases: sessionsvc demo --case {{{others}}})\n"
         "Open each link in its own Chrome window:\n\n"
         f"  professional: {links[Role.PROFESSIONAL]}\n\n"
         f"  client:       {links[Role.CLIENT]}\n",
@@ -161,7 +267,7 @@ async def _demo_booking(app: web.Application) -> None:
 
 
 def _probe(settings: Settings, args: argparse.Namespace) -> int:
-    from .media.probe import run_probe  # type: ignore[import-not-found,unused-ignore]
+    from .synthetic.probe import run_probe  # type: ignore[import-not-found,unused-ignore]
 
     if not settings.booking_secret:
         print("sessionsvc probe: set SESSIONSVC_BOOKING_SECRET", file=sys.stderr)
@@ -173,24 +279,13 @@ def _probe(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _support_token(settings: Settings, args: argparse.Namespace) -> int:
-    import time
-
-    from .rooms.model import Role
     from .tokens import TokenService
 
     if not settings.join_secret:
         print("sessionsvc support-token: set SESSIONSVC_JOIN_SECRET", file=sys.stderr)
         return 2
     tokens = TokenService(settings.booking_secret, settings.join_secret)
-    print(
-        tokens.mint_join(
-            sub=f"support:{args.name}",
-            role=Role.SUPPORT,
-            name=args.name,
-            room=None,
-            expires_at=time.time() + args.ttl,
-        )
-    )
+    print(tokens.mint_support(f"support:{args.name}", args.ttl))
     return 0
 
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from .rooms.events import EventKind, RoomEvent
+from .rooms.model import PaymentType
+
 
 class Metrics:
     """The counters, gauges and histograms the service exports at ``/metrics``."""
@@ -39,6 +42,17 @@ class Metrics:
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
             registry=r,
         )
+
+    async def on_room_event(self, event: RoomEvent) -> None:
+        """Count what the domain reports, whichever path made the change (the API, the demo,
+        the sweeper or a participant)."""
+        if event.kind is EventKind.OPENED:
+            self.rooms_opened.inc()
+        elif event.kind is EventKind.ENDED:
+            self.rooms_ended.labels(event.room.phase.value).inc()
+            outcome = event.room.outcome
+            if outcome and outcome.payment and outcome.payment.payment_type is PaymentType.CREDIT:
+                self.credits_consumed.inc()
 
     def render(self) -> bytes:
         return bytes(generate_latest(self.registry))

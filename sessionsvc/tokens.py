@@ -13,23 +13,38 @@ from typing import Any
 
 import jwt
 
-from .rooms.errors import DomainError
+from .rooms.errors import Forbidden
 from .rooms.model import Role
 
 BOOKING_ISSUER = "booking"
 BOOKING_AUDIENCE = "sessionsvc"
 JOIN_ISSUER = "sessionsvc"
 JOIN_AUDIENCE = "sessionsvc-join"
-LEEWAY = 5.0
+# seconds of clock skew absorbed when checking exp, nbf and iat: the machines that mint tokens
+# (other nodes, the booking service) may be up to two minutes apart from this one
+LEEWAY = 150.0
 
 
-class InvalidToken(DomainError):
+class TokenError(Exception):
+    """A token that does not let its bearer in."""
+
+    code = "token_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidToken(TokenError):
     code = "invalid_token"
-    status = 401
 
 
 class ExpiredToken(InvalidToken):
     code = "token_expired"
+
+
+class NotSupport(Forbidden):
+    """A valid token, but a participant's, where only support staff may read."""
 
 
 @dataclass(frozen=True)
@@ -38,7 +53,6 @@ class JoinClaims:
 
     sub: str
     role: Role
-    name: str
     room: str | None  # None for support tokens
     jti: str
     exp: float
@@ -96,18 +110,18 @@ class TokenService:
         *,
         sub: str,
         role: Role,
-        name: str,
         room: str | None,
         expires_at: float,
         now: float | None = None,
     ) -> str:
+        """A join token for participant ``sub``. It names nobody: a link is kept by whatever
+        stores URLs, so the page learns names from the room snapshot once connected."""
         now = time.time() if now is None else now
         claims: dict[str, Any] = {
             "iss": JOIN_ISSUER,
             "aud": JOIN_AUDIENCE,
             "sub": sub,
             "role": role.value,
-            "name": name,
             "exp": int(expires_at),
             "nbf": int(now) - 1,
             "iat": int(now),
@@ -148,11 +162,34 @@ class TokenService:
         return JoinClaims(
             sub=str(claims["sub"]),
             role=role,
-            name=str(claims.get("name", "")),
             room=room,
             jti=str(claims.get("jti", "")),
             exp=float(claims["exp"]),
         )
+
+    def mint_support(self, who: str, ttl: float, now: float | None = None) -> str:
+        """A support token for the staff identity ``who`` (DESIGN §4: a join token with
+        ``role: support`` and no room)."""
+        now = time.time() if now is None else now
+        claims: dict[str, Any] = {
+            "iss": JOIN_ISSUER,
+            "aud": JOIN_AUDIENCE,
+            "sub": who,
+            "role": Role.SUPPORT.value,
+            "exp": int(now + ttl),
+            "nbf": int(now) - 1,
+            "iat": int(now),
+            "jti": uuid.uuid4().hex,
+        }
+        return jwt.encode(claims, self._join_secret, algorithm="HS256")
+
+    def verify_support(self, token: str) -> JoinClaims:
+        """Verify a support token (a join token with ``role: support`` and no room); raises
+        ``InvalidToken``, or ``NotSupport`` for a valid token of a participant."""
+        claims = self.verify_join(token)
+        if claims.role is not Role.SUPPORT:
+            raise NotSupport("this needs a support token")
+        return claims
 
 
 def _header(token: str) -> dict[str, Any]:

@@ -12,8 +12,11 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Page, expect
 
-from tests.support.browser import PHONE, PeopleFactory, Person, Screenshot, video_plays
-from tests.support.servers import Booking, ServiceFactory, ServiceProcess
+from testkit.booking import Booking
+from testkit.chromium import PHONE
+from testkit.service import ServiceProcess
+from tests.support.browser import PeopleFactory, Person, Screenshot, video_plays
+from tests.support.servers import ServiceFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
 
@@ -73,7 +76,7 @@ async def test_cancelled_while_waiting(
     client = await people("client", viewport=PHONE)
     await to_waiting(pro, room["join"]["professional"]["url"])
     await to_waiting(client, room["join"]["client"]["url"])
-    await expect(pro.page.locator("h1")).to_have_text(f"{CLIENT_NAME} is in the waiting room")
+    await expect(pro.page.locator("h1")).to_have_text(f"{CLIENT_NAME} is ready and waiting")
 
     status, _ = await booking.call("DELETE", f"/v1/rooms/{room['room_id']}")
     assert status in (200, 204)
@@ -110,7 +113,7 @@ async def test_blocked_camera_and_microphone_get_step_by_step_help(
     # One can still go on to the waiting room (and be told what the professional will miss).
     await page.get_by_role("button", name="Continue without camera and microphone").click()
     await expect(page.locator("h1")).to_have_text("Waiting for Dr. Alex Rivera to let you in")
-    await expect(page.locator(".self-text")).to_contain_text("you will not be seen or heard")
+    await expect(page.locator(".self-text")).to_contain_text("you won’t be seen or heard")
     await screenshot(page, "waiting-without-media")
     assert not client.errors, client.errors
 
@@ -123,22 +126,28 @@ async def test_professional_denies_by_keyboard(
     client = await people("client")
     await to_waiting(pro, room["join"]["professional"]["url"])
     await to_waiting(client, room["join"]["client"]["url"])
-    await expect(pro.page.locator("h1")).to_have_text(f"{CLIENT_NAME} is in the waiting room")
+    await expect(pro.page.locator("h1")).to_have_text(f"{CLIENT_NAME} is ready and waiting")
 
-    await focus_by_tab(pro.page, "Deny")
+    await focus_by_tab(pro.page, "Decline")
     await screenshot(pro.page, "deny-focused")
     await pro.page.keyboard.press("Enter")
     dialog = pro.page.get_by_role("dialog")
-    await expect(dialog).to_contain_text(f"Deny {CLIENT_NAME}?")
+    await expect(dialog).to_contain_text(f"Decline {CLIENT_NAME}?")
+    # It shows what the client will read.
+    await expect(dialog).to_contain_text("This session won’t go ahead")
+    await expect(dialog).to_contain_text("No credit was used")
     # The safe choice has the focus; Shift+Tab reaches the confirmation.
-    await expect(dialog.get_by_role("button", name="Cancel")).to_be_focused()
+    await expect(dialog.get_by_role("button", name="Not now")).to_be_focused()
     await pro.page.keyboard.press("Shift+Tab")
-    await expect(dialog.get_by_role("button", name="Deny")).to_be_focused()
+    await expect(dialog.get_by_role("button", name="Decline")).to_be_focused()
     await pro.page.keyboard.press("Enter")
 
-    await expect(client.page.locator("h1")).to_have_text("Dr. Alex Rivera did not let you in")
+    await expect(client.page.locator("h1")).to_have_text("This session won’t go ahead")
+    await expect(client.page.locator("main")).to_contain_text(
+        "Dr. Alex Rivera wasn’t able to see you in this session."
+    )
     await screenshot(client.page, "denied")
-    await expect(pro.page.locator("h1")).not_to_have_text(f"{CLIENT_NAME} is in the waiting room")
+    await expect(pro.page.locator("h1")).not_to_have_text(f"{CLIENT_NAME} is ready and waiting")
 
 
 async def test_other_browsers_get_a_friendly_banner(

@@ -16,8 +16,11 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Page, expect
 
-from tests.support.browser import PHONE, PeopleFactory, Person, Screenshot, video_plays
-from tests.support.servers import Booking, ServiceFactory, ServiceProcess
+from testkit.booking import Booking
+from testkit.chromium import PHONE
+from testkit.service import ServiceProcess
+from tests.support.browser import PeopleFactory, Person, Screenshot, video_plays
+from tests.support.servers import ServiceFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
 
@@ -65,18 +68,23 @@ CASES = [
         name="credit",
         ledger={"remaining": 4, "card": False, "invoice_to": "company"},
         change={"credits_remaining": 3},
-        client_before=["Covered by your employer's credit (4 left)"],
+        client_before=[
+            "This session uses 1 of your 4 employer-paid sessions remaining from Acme Corp."
+        ],
         pro_before=[
             "Client has a company credit available",
             f"Invoice {COMPANY} directly for this session.",
-            f"Please confirm verbally that {CLIENT_NAME} works for {COMPANY}.",
+            f"you might check with them that they work for {COMPANY}.",
         ],
-        client_after=["Covered by your employer's credit (3 left)"],
-        pro_after=["Client has a company credit available", "3, including this session"],
+        client_after=["This session uses 1 of your 3 employer-paid sessions remaining"],
+        pro_after=[
+            "Client has a company credit available",
+            "This session uses 1 of the client’s 3 employer-paid sessions remaining.",
+        ],
         reloader="client",
         payment_type="Credit",
         pro_summary=[f"{COMPANY}, directly"],
-        client_summary=["You have 2 credits left."],
+        client_summary=["You have 2 employer-paid sessions left."],
     ),
     Case(
         name="last-subsidised",
@@ -91,12 +99,12 @@ CASES = [
         client_before=["Add a payment card to continue"],
         pro_before=["make sure the client adds a card"],
         client_after=[
-            "Covered by your employer's credit (1 left)",
+            "This session uses your last employer-paid session",
             "This is your last session covered by your employer.",
         ],
         pro_after=[
             "Client has a company credit available",
-            "This is the client's last subsidised session.",
+            "This is the client’s last subsidised session.",
             "month-end invoice to the platform",
         ],
         reloader="professional",
@@ -153,12 +161,14 @@ async def device_check(person: Person, shot: Screenshot) -> None:
     for label in ("Browser", "Camera", "Microphone"):
         row = page.locator(".check", has_text=label)
         await expect(row).to_have_attribute("data-state", "ok", timeout=10_000)
-    # the connection check grades a round trip: on a busy machine "fair" is a true answer too;
-    # what must not happen is a failed or unfinished check
+    # the connection test runs against the service for about ten seconds and its grade measures
+    # the machine (a starved one reads fair or poor: a true answer); the grade on loopback is
+    # asserted by tests/test_browser_connection_test.py. Here the step must finish with a report.
     connection = page.locator(".check", has_text="Connection")
     await expect(connection).to_have_attribute(
-        "data-state", re.compile(r"^(ok|warn)$"), timeout=10_000
+        "data-state", re.compile(r"^(ok|warn|bad)$"), timeout=30_000
     )
+    await expect(connection).to_contain_text("Test ID")
     mic = page.locator(".check", has_text="Microphone")
     await expect(mic).to_contain_text("we can hear you", timeout=15_000)
     await shot(page, f"{person.role}-1-device-check")
@@ -178,12 +188,15 @@ async def wait_held(booking: Booking, room_id: str, seconds: float) -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 async def test_whole_session(
-    case: Case,
-    server: ServiceProcess,
-    booking: Booking,
-    people: PeopleFactory,
-    screenshot: Screenshot,
+    case: Case, booking: Booking, people: PeopleFactory, screenshot: Screenshot
 ) -> None:
+    await whole_session(case, booking, people, screenshot)
+
+
+async def whole_session(
+    case: Case, booking: Booking, people: PeopleFactory, screenshot: Screenshot
+) -> None:
+    """One whole session of ``case`` against the service ``booking`` talks to."""
     if case.hub:
         room = await booking.hub_room(
             remaining=case.ledger["remaining"],
@@ -206,7 +219,7 @@ async def test_whole_session(
     await client.page.goto(room["join"]["client"]["url"])
     await device_check(client, screenshot)
     await see(client.page, [f"Waiting for {PRO_NAME} to let you in"])
-    await see(pro.page, [f"{CLIENT_NAME} is in the waiting room"])
+    await see(pro.page, [f"{CLIENT_NAME} is ready and waiting"])
 
     # The professional leaves a note; the client reads it.
     await pro.page.get_by_label("Note to the waiting room").fill("Running 5 minutes late")
@@ -254,7 +267,7 @@ async def test_whole_session(
     await screenshot(pro.page, "professional-4-call")
     await screenshot(client.page, "client-4-call")
 
-    # Mute and camera are toggle buttons; the quality indicator comes from getStats.
+    # Mute and camera are toggle buttons; the quality indicators come from the service.
     call = client.page.locator('[data-screen="call"]')
     await client.page.get_by_role("button", name="Mute").click()
     unmute = client.page.get_by_role("button", name="Unmute")
@@ -265,7 +278,7 @@ async def test_whole_session(
     await unmute.click()
     await client.page.get_by_role("button", name="Camera on").click()
     await expect(call).to_have_attribute("data-camera", "on")
-    await expect(pro.page.locator(".quality")).to_have_attribute(
+    await expect(pro.page.locator('.quality[data-side="you"]')).to_have_attribute(
         "data-quality", re.compile("good|fair|poor"), timeout=10_000
     )
 

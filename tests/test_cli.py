@@ -10,10 +10,12 @@ import sys
 from dataclasses import fields
 
 import jwt
+import pytest
 
 from sessionsvc.settings import PREFIX, Settings
-from tests.support.peers import Peer
-from tests.support.servers import JOIN_SECRET, free_port
+from testkit.ports import free_port
+from testkit.session_client import SessionClient
+from testkit.settings import JOIN_SECRET
 
 
 def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -59,7 +61,13 @@ def test_support_token() -> None:
     )
 
 
-async def test_demo_prints_links_that_work() -> None:
+@pytest.mark.parametrize(
+    ("case", "funding", "remaining"),
+    [(None, "credit", 1), ("card-required", "card_required", 0), ("self-pay", "self_pay", None)],
+)
+async def test_demo_prints_links_that_work(
+    case: str | None, funding: str, remaining: int | None
+) -> None:
     port = free_port()
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -68,6 +76,7 @@ async def test_demo_prints_links_that_work() -> None:
         "demo",
         "--port",
         str(port),
+        *(["--case", case] if case else []),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
         env={**os.environ, "SESSIONSVC_LOG_LEVEL": "WARNING"},
@@ -85,12 +94,16 @@ async def test_demo_prints_links_that_work() -> None:
         )
         assert "in-memory" in text  # it says that state does not survive a restart
         url = f"http://127.0.0.1:{port}"
-        pro = await Peer(url, links["professional"].split("token=")[1]).connect()
-        client = await Peer(url, links["client"].split("token=")[1]).connect()
-        funding = client.last("room")["funding"]
-        assert funding["funding"] == "credit" and funding["credits_remaining"] == 2
+        pro = await SessionClient(url, links["professional"].split("token=")[1]).connect()
+        client = await SessionClient(url, links["client"].split("token=")[1]).connect()
+        # it says which case it is
+        assert f"case '{case or 'last-subsidised'}'" in text, text
+        seen = client.last("room")["funding"]
+        assert seen["funding"] == funding and seen.get("credits_remaining") == remaining, seen
         snap = await pro.wait_room(lambda r: r["client"]["presence"] == "present")
-        assert snap["hub"] == {"name": "Acme Corp"}
+        if case is None:  # the richest case: the last-subsidised alert and the first-hub reminder
+            assert seen["alert"] and snap["funding"]["alert"] and snap["funding"]["reminder"]
+            assert snap["hub"] == {"name": "Acme Corp"}
         await pro.close()
         await client.close()
     finally:

@@ -13,9 +13,11 @@ from typing import Any
 import aiohttp
 import pytest
 
-from sessionsvc.media.negotiation import parse_candidate
-from sessionsvc.media.participant import ParticipantError, SyntheticParticipant
-from tests.support.servers import Booking, ServiceFactory, ServiceProcess
+from sessionsvc.synthetic.negotiation import parse_candidate
+from sessionsvc.synthetic.participant import ParticipantError, SyntheticParticipant
+from testkit.booking import Booking
+from testkit.service import ServiceProcess
+from tests.support.servers import ServiceFactory
 
 FRAMES = 30  # two seconds of video at 15 fps
 STATS_INTERVAL = 0.5  # faster than a browser's 2 s, so the held-rule's 2 s fill quickly

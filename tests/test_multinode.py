@@ -8,10 +8,11 @@ from typing import Any
 
 import aiohttp
 
-from tests.support.peers import Peer
-from tests.support.servers import Booking, ServiceFactory, ServiceProcess
-
-OFFER = {"type": "offer", "sdp": "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"}
+from testkit.booking import Booking
+from testkit.service import ServiceProcess
+from testkit.session_client import SessionClient
+from tests.signaling.steps import OFFER
+from tests.support.servers import ServiceFactory
 
 
 async def _two_nodes(
@@ -30,8 +31,8 @@ async def test_session_across_two_nodes(
     a, b = await _two_nodes(service_factory, redis_url)
     on_a, on_b = Booking(a.url, http), Booking(b.url, http)
     room: dict[str, Any] = await on_a.hub_room(remaining=0, card=False)
-    pro = await Peer(a.url, room["join"]["professional"]["token"]).connect()
-    client = await Peer(b.url, room["join"]["client"]["token"]).connect()
+    pro = await SessionClient(a.url, room["join"]["professional"]["token"]).connect()
+    client = await SessionClient(b.url, room["join"]["client"]["token"]).connect()
     await pro.wait_room(lambda r: r["client"]["presence"] == "present")
     assert client.last("room")["funding"]["funding"] == "card_required"
 
@@ -50,8 +51,8 @@ async def test_session_across_two_nodes(
     assert (await client.wait("signal"))["from"] == "professional"
 
     for i in range(1, 5):
-        await pro.call("stats", {"bytes_received": 1000 * i})
-        await client.call("stats", {"bytes_received": 1000 * i})
+        await pro.call("stats", {"bytes_received": 1000 * i, "bytes_sent": 1000 * i})
+        await client.call("stats", {"bytes_received": 1000 * i, "bytes_sent": 1000 * i})
         await asyncio.sleep(0.5)
     ack = await pro.call("end")
     assert ack["summary"]["payment"] == {"payment_type": "Card"}
@@ -65,14 +66,15 @@ async def test_take_over_and_deny_across_nodes(
 ) -> None:
     a, b = await _two_nodes(service_factory, redis_url)
     room = await Booking(a.url, http).open_room()
-    pro = await Peer(a.url, room["join"]["professional"]["token"]).connect()
-    first = await Peer(a.url, room["join"]["client"]["token"]).connect()
-    second = await Peer(b.url, room["join"]["client"]["token"]).connect()  # another tab, node B
+    pro = await SessionClient(a.url, room["join"]["professional"]["token"]).connect()
+    first = await SessionClient(a.url, room["join"]["client"]["token"]).connect()
+    # another tab, on node B
+    second = await SessionClient(b.url, room["join"]["client"]["token"]).connect()
     await first.wait("replaced")
     await first.wait_disconnected()
     assert (await pro.call("deny", {"participant_id": room["client"]["id"]}))["ok"]
     await second.wait("denied")
-    refused = await Peer(b.url, room["join"]["client"]["token"]).try_connect()
+    refused = await SessionClient(b.url, room["join"]["client"]["token"]).try_connect()
     assert refused["code"] == "removed"
     await pro.close()
 
@@ -83,14 +85,15 @@ async def test_concurrent_end_on_two_nodes_consumes_once(
     a, b = await _two_nodes(service_factory, redis_url)
     booking = Booking(a.url, http)
     room = await booking.hub_room(remaining=3)
-    pro = await Peer(a.url, room["join"]["professional"]["token"]).connect()
-    pro_again = await Peer(b.url, room["join"]["professional"]["token"]).connect()  # takes over
-    client = await Peer(b.url, room["join"]["client"]["token"]).connect()
+    pro = await SessionClient(a.url, room["join"]["professional"]["token"]).connect()
+    # the professional again, on node B: takes over
+    pro_again = await SessionClient(b.url, room["join"]["professional"]["token"]).connect()
+    client = await SessionClient(b.url, room["join"]["client"]["token"]).connect()
     await pro_again.wait_room(lambda r: r["client"]["presence"] == "present")
     assert (await pro_again.call("admit", {"participant_id": room["client"]["id"]}))["ok"]
     for i in range(1, 5):
-        await pro_again.call("stats", {"bytes_received": 1000 * i})
-        await client.call("stats", {"bytes_received": 1000 * i})
+        await pro_again.call("stats", {"bytes_received": 1000 * i, "bytes_sent": 1000 * i})
+        await client.call("stats", {"bytes_received": 1000 * i, "bytes_sent": 1000 * i})
         await asyncio.sleep(0.5)
     # the booking service cancels while the professional ends: exactly one of them wins
     results = await asyncio.gather(
@@ -124,13 +127,13 @@ async def test_a_killed_node_s_participant_who_never_returns(
     a, b = await asyncio.gather(service_factory(**env), service_factory(**env))
     booking = Booking(a.url, http)
     room = await booking.hub_room(remaining=3)
-    pro = await Peer(a.url, room["join"]["professional"]["token"]).connect()
-    client = await Peer(b.url, room["join"]["client"]["token"]).connect()
+    pro = await SessionClient(a.url, room["join"]["professional"]["token"]).connect()
+    client = await SessionClient(b.url, room["join"]["client"]["token"]).connect()
     await pro.wait_room(lambda r: r["client"]["presence"] == "present")
     assert (await pro.call("admit", {"participant_id": room["client"]["id"]}))["ok"]
     for i in range(1, 5):
-        await pro.call("stats", {"bytes_received": 1000 * i})
-        await client.call("stats", {"bytes_received": 1000 * i})
+        await pro.call("stats", {"bytes_received": 1000 * i, "bytes_sent": 1000 * i})
+        await client.call("stats", {"bytes_received": 1000 * i, "bytes_sent": 1000 * i})
         await asyncio.sleep(0.5)
     b.kill()
     assert (await pro.wait("peer_reconnecting", timeout=15))["role"] == "client"
@@ -147,4 +150,4 @@ async def test_a_killed_node_s_participant_who_never_returns(
         "invoice_to": "Acme Corp",
         "credits_remaining": 2,
     }
-    await client.sio.eio.disconnect(abort=True)
+    await client.drop()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import re
 
-from sessionsvc.media.probe import run_probe
-from tests.support.servers import BOOKING_SECRET, ServiceProcess
+from sessionsvc.synthetic.probe import run_probe
+from testkit.service import ServiceProcess
+from testkit.settings import BOOKING_SECRET
 
 
 async def test_probe_runs_a_held_session_and_reports_it(service: ServiceProcess) -> None:
@@ -29,6 +31,13 @@ async def test_probe_runs_a_held_session_and_reports_it(service: ServiceProcess)
     assert "phase         completed" in report
     assert "payment type  Credit" in report
     assert "OK      the session was held" in report
+    # both sides' figures as the service measured them: media flowed both ways on both
+    lines = {line.split()[0]: line for line in report.splitlines() if "kbps" in line}
+    assert set(lines) == {"professional", "client"}, report
+    for role, line in lines.items():
+        rates = re.findall(r"(in|out)\s+([\d.]+) kbps", line)
+        assert len(rates) == 2 and all(float(v) > 0 for _, v in rates), (role, line)
+        assert "n/a" not in line and re.search(r"\b(good|fair) \(\d+\)", line), line
 
 
 async def test_probe_self_pay(service: ServiceProcess) -> None:

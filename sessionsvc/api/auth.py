@@ -6,7 +6,8 @@ from typing import Any
 
 from aiohttp import web
 
-from ..tokens import InvalidToken, TokenService
+from ..tokens import InvalidToken
+from .keys import TOKENS
 
 
 def bearer(request: web.Request) -> str:
@@ -17,5 +18,6 @@ def bearer(request: web.Request) -> str:
     return token.strip()
 
 
-def booking_claims(request: web.Request, tokens: TokenService) -> dict[str, Any]:
-    return tokens.verify_booking(bearer(request))
+def booking_service(request: web.Request) -> dict[str, Any]:
+    """The claims of the booking service's token; raises ``InvalidToken`` for anyone else."""
+    return request.app[TOKENS].verify_booking(bearer(request))

@@ -1,17 +1,14 @@
-"""Typed domain errors. The edges turn each into an HTTP status or an ``{ok: false}`` ack."""
+"""Typed domain errors. Each carries a stable machine-readable ``code``; the edges decide what it
+becomes on the wire (an HTTP status in ``api/errors.py``, an ``{ok: false}`` ack in
+``signaling/errors.py``)."""
 
 from __future__ import annotations
 
 
 class DomainError(Exception):
-    """Base of every error the domain raises on purpose.
-
-    ``code`` is the stable machine-readable error code sent to clients; ``status`` is the HTTP
-    status the API uses for it.
-    """
+    """Base of every error the domain raises on purpose."""
 
     code = "domain_error"
-    status = 400
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -20,7 +17,6 @@ class DomainError(Exception):
 
 class NotFound(DomainError):
     code = "not_found"
-    status = 404
 
 
 class RoomNotFound(NotFound):
@@ -35,28 +31,24 @@ class BookingConflict(DomainError):
     """The same ``booking_id`` was opened before with a different body."""
 
     code = "booking_conflict"
-    status = 409
 
 
 class RoomClosed(DomainError):
     """The room has ended (completed, not held, cancelled or expired): nothing more can happen."""
 
     code = "room_closed"
-    status = 409
 
 
 class InvalidTransition(DomainError):
     """The event does not fit the room's current phase (e.g. admitting before anyone waits)."""
 
     code = "invalid_state"
-    status = 409
 
 
 class Forbidden(DomainError):
     """The caller's role may not do this (e.g. a client sending ``admit``)."""
 
     code = "forbidden"
-    status = 403
 
 
 class NotYourRoom(Forbidden):
@@ -75,11 +67,22 @@ class CardRequired(DomainError):
     """The client has no company credits and no card on file; admitting needs an override."""
 
     code = "card_required"
-    status = 409
 
 
 class InvalidInput(DomainError):
     """A value is out of range or inconsistent (e.g. end before start, negative credits)."""
 
     code = "invalid_input"
-    status = 422
+
+
+class EventNotFound(NotFound):
+    """No webhook event with that id is in the catch-up log (never was, or trimmed since)."""
+
+    code = "event_not_found"
+
+
+class StoreUnavailable(DomainError):
+    """The store cannot be reached for now (e.g. Redis restarts): nothing was decided, and the
+    same request can be retried shortly."""
+
+    code = "store_unavailable"

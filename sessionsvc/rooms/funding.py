@@ -1,10 +1,16 @@
-"""How a room is funded, and what each side of the waiting room is told about it."""
+"""How a room is funded: derived from its hub and the client's ledger at that hub (DESIGN §2).
+
+What each side of the waiting room reads about it is worded at the edge
+(``signaling/texts.py``); this module only decides the facts.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import msgspec
 
-from .model import FundingKind, Hub, InvoiceTo, Ledger, Role, Room
+from .model import FundingKind, Hub, InvoiceTo, Ledger, Room
 
 
 class Funding(msgspec.Struct, frozen=True, gc=False, omit_defaults=True):
@@ -15,21 +21,6 @@ class Funding(msgspec.Struct, frozen=True, gc=False, omit_defaults=True):
     credits_remaining: int | None = None
     invoice_to: InvoiceTo | None = None
     hub_name: str | None = None
-
-
-class FundingView(msgspec.Struct, frozen=True, gc=False, omit_defaults=True):
-    """What one role sees about funding: a machine-readable kind plus the texts to show."""
-
-    funding: FundingKind
-    last_subsidised: bool = False
-    headline: str = ""
-    detail: str = ""
-    alert: str | None = None
-    warning: str | None = None
-    credits_remaining: int | None = None
-    invoice_to: str | None = None  # professional only: the company's name, or "platform"
-    invoice_label: str | None = None  # professional only: how this session is invoiced
-    payment_url: str | None = None  # client only, when a card is needed
 
 
 def funding_of(hub: Hub | None, ledger: Ledger | None) -> Funding:
@@ -63,88 +54,17 @@ def invoice_target(funding: Funding) -> str | None:
     return None
 
 
-def _invoice_label(funding: Funding) -> str | None:
-    if funding.invoice_to is InvoiceTo.COMPANY:
-        return f"Invoice {funding.hub_name} directly for this session."
-    if funding.invoice_to is InvoiceTo.PLATFORM:
-        return "Include this session in your month-end invoice to the platform."
-    return None
+@dataclass(frozen=True)
+class FundingState:
+    """A room with its funding, and whether the client's first held hub session is still to
+    come: everything a snapshot of the room needs, from one read of the ledger."""
+
+    room: Room
+    funding: Funding
+    first_hub_session: bool
 
 
-def view_for(role: Role, funding: Funding, room: Room) -> FundingView:
-    """The funding texts one role sees, per the table in DESIGN §2."""
-    if role is Role.PROFESSIONAL:
-        return _professional_view(funding)
-    return _client_view(funding, room)
-
-
-def _professional_view(f: Funding) -> FundingView:
-    if f.kind is FundingKind.SELF_PAY:
-        return FundingView(
-            funding=f.kind,
-            headline="Own client — arrange payment yourself",
-            detail="This session is not funded by a Wellbeing Hub.",
-        )
-    if f.kind is FundingKind.CREDIT:
-        return FundingView(
-            funding=f.kind,
-            last_subsidised=f.last_subsidised,
-            headline="Client has a company credit available",
-            detail=f"Funded by {f.hub_name}'s Wellbeing Hub.",
-            alert=(
-                "This is the client's last subsidised session. Further sessions are paid by the "
-                "client, or the client can ask their HR manager for more support."
-                if f.last_subsidised
-                else None
-            ),
-            credits_remaining=f.credits_remaining,
-            invoice_to=invoice_target(f),
-            invoice_label=_invoice_label(f),
-        )
-    if f.kind is FundingKind.CARD:
-        return FundingView(
-            funding=f.kind,
-            headline="No company credits left — client pays by card on file",
-            detail="Arranging payment for this session is your responsibility.",
-            credits_remaining=0,
-        )
-    return FundingView(
-        funding=f.kind,
-        headline="No company credits and no card on file",
-        detail="Arranging payment for this session is your responsibility.",
-        warning="No company credits and no card on file — make sure the client adds a card.",
-        credits_remaining=0,
-    )
-
-
-def _client_view(f: Funding, room: Room) -> FundingView:
-    if f.kind is FundingKind.SELF_PAY:
-        return FundingView(funding=f.kind)
-    if f.kind is FundingKind.CREDIT:
-        left = f.credits_remaining or 0
-        return FundingView(
-            funding=f.kind,
-            last_subsidised=f.last_subsidised,
-            headline=f"Covered by your employer's credit ({left} left)",
-            detail=f"This session uses one of the credits from {f.hub_name}.",
-            alert=(
-                "This is your last session covered by your employer. Further sessions are paid "
-                "by you, or you can ask your HR manager for more support."
-                if f.last_subsidised
-                else None
-            ),
-            credits_remaining=left,
-        )
-    if f.kind is FundingKind.CARD:
-        return FundingView(
-            funding=f.kind,
-            headline="Your company credits are used up; your card on file will be charged",
-            credits_remaining=0,
-        )
-    return FundingView(
-        funding=f.kind,
-        headline="Add a payment card to continue",
-        detail="Your company credits are used up and there is no card on file.",
-        credits_remaining=0,
-        payment_url=room.payment_url,
-    )
+def funding_state(room: Room, ledger: Ledger | None) -> FundingState:
+    """The funding state of ``room`` given the client's ledger (None: none exists)."""
+    first = room.ledger_key is not None and (ledger is None or ledger.sessions_held == 0)
+    return FundingState(room, funding_of(room.hub, ledger), first)

@@ -13,6 +13,8 @@ import enum
 
 import msgspec
 
+from .limits import Id, Name
+
 
 class Phase(enum.StrEnum):
     """Where a room is in its life. The last four are terminal."""
@@ -78,15 +80,15 @@ class PaymentType(enum.StrEnum):
 class Person(msgspec.Struct, frozen=True, gc=False, forbid_unknown_fields=True):
     """A professional or client as the booking service names them."""
 
-    id: str
-    name: str
+    id: Id
+    name: Name
 
 
 class Hub(msgspec.Struct, frozen=True, gc=False, forbid_unknown_fields=True):
     """The employer whose Wellbeing Hub funds the client's credits."""
 
-    id: str
-    name: str
+    id: Id
+    name: Name
 
 
 class Participant(msgspec.Struct, frozen=True, gc=False):
@@ -103,6 +105,10 @@ class Participant(msgspec.Struct, frozen=True, gc=False):
     left_at: float | None = None
     media_at: float | None = None  # last stats report that showed inbound media flowing
     bytes_in: int = 0  # inbound bytes in the last stats report
+    bytes_out: int = 0  # outbound bytes in the last stats report
+    verified_in: int = 0  # the inbound bytes the other side's outbound count has confirmed
+    reported_at: float | None = None  # the last stats report
+    ready: bool = False  # finished the device check: waiting, not still checking devices
 
 
 class Override(msgspec.Struct, frozen=True, gc=False):
@@ -147,10 +153,12 @@ class Room(msgspec.Struct, frozen=True, gc=False):
     version: int = 0
     note: str | None = None
     admitted_at: float | None = None
+    admit_requested_at: float | None = None  # admitted while the client was still checking
     override: Override | None = None
     denied: tuple[str, ...] = ()
     held_seconds: float = 0.0
     held_tick: float | None = None
+    held_conns: tuple[str | None, str | None] | None = None  # both connections at held_tick
     outcome: Outcome | None = None
 
     def participant(self, role: Role) -> Participant:
@@ -159,6 +167,12 @@ class Room(msgspec.Struct, frozen=True, gc=False):
         if role is Role.CLIENT:
             return self.client
         raise ValueError(f"a room has no {role} participant")
+
+    def with_participant(self, p: Participant) -> Room:
+        """This room with ``p`` in its role's place."""
+        if p.role is Role.PROFESSIONAL:
+            return msgspec.structs.replace(self, professional=p)
+        return msgspec.structs.replace(self, client=p)
 
     def other(self, role: Role) -> Participant:
         return self.client if role is Role.PROFESSIONAL else self.professional

@@ -1,37 +1,38 @@
 """The ``/session`` namespace: connect with a join token, then the waiting room and the call.
 
 Connection bookkeeping here (which socket is which participant, rate buckets) is per process and
-dies with the socket; everything that matters lives in the store, through ``Sessions``.
+dies with the socket; everything that matters lives in the store, through ``LiveSession``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-import msgspec
 import socketio
 
-from ..context import Context
-from ..rooms.errors import DomainError, Forbidden, InvalidTransition
-from ..rooms.model import Phase, Presence, Role
+from ..metrics import Metrics
+from ..rooms.errors import DomainError, RoomClosed
+from ..rooms.live import LiveSession
+from ..rooms.mediastats import MediaStats
+from ..rooms.model import Role
+from ..rooms.roles import Action, authorize, check_signal
+from ..tokens import TokenError, TokenService
 from . import payloads as p
-from .ratelimit import Bucket
-from .views import snapshot, summary
+from .channels import NAMESPACE, room_channel
+from .errors import INTERNAL, Ack, connect_refusal, reason, refusal
+from .ratelimit import Bucket, Cooldowns, KeyedBuckets
+from .views import Views
 
 log = logging.getLogger(__name__)
 
-NAMESPACE = "/session"
-Ack = dict[str, Any]
-
-
-def room_channel(room_id: str, role: Role | None = None) -> str:
-    """The Socket.IO room of a session, or of one role in it (works across nodes)."""
-    return f"r:{room_id}" if role is None else f"r:{room_id}:{role.value}"
+IDENTITY_BURST = 10.0  # connects a participant may make at once (page reloads, a tab take-over)
 
 
 @dataclass
@@ -42,16 +43,9 @@ class Conn:
     bucket: Bucket
 
 
-def _error(code: str, message: str) -> Ack:
-    return {"ok": False, "error": {"code": code, "message": message}}
-
-
-def _refused(code: str, message: str) -> Exception:
-    """A refusal the client sees as ``connect_error`` with ``data: {code, message}``."""
-    error: Exception = socketio.exceptions.ConnectionRefusedError(
-        message, {"code": code, "message": message}
-    )
-    return error
+def identity(room_id: str, role: Role, participant_id: str) -> str:
+    """The key of one participant of one room, for its connect rate and cool-down."""
+    return f"{room_id} {role.value} {participant_id}"
 
 
 def _origin_allowed(environ: dict[str, Any], allowed: tuple[str, ...]) -> bool:
@@ -67,60 +61,113 @@ def _origin_allowed(environ: dict[str, Any], allowed: tuple[str, ...]) -> bool:
 class SessionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     """Handlers of the participants' events. Every event is validated and acknowledged."""
 
-    def __init__(self, ctx: Context) -> None:
+    def __init__(
+        self,
+        live: LiveSession,
+        tokens: TokenService,
+        views: Views,
+        metrics: Metrics,
+        media: MediaStats,
+        *,
+        node: str,
+        allowed_origins: tuple[str, ...],
+        event_rate: float,
+        connect_rate: float = 0.2,
+        flood_cooldown: float = 30.0,
+    ) -> None:
         super().__init__(NAMESPACE)
-        self.ctx = ctx
+        self.live = live
+        self.tokens = tokens
+        self.views = views
+        self.metrics = metrics
+        self.media = media
+        self.node = node
+        self.allowed_origins = allowed_origins
+        self.event_rate = event_rate
         self.conns: dict[str, Conn] = {}
-        base = urlsplit(ctx.settings.base_url)
-        self.allowed_origins = (
-            f"{base.scheme}://{base.netloc}",
-            *(o.rstrip("/") for o in ctx.settings.allowed_origins),
-        )
+        self._connects = KeyedBuckets(connect_rate, IDENTITY_BURST)
+        self._cooldowns = Cooldowns(flood_cooldown)
+        self._in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def idle(self, within: float) -> bool:
+        """Wait until no event is being handled (at most ``within`` seconds); whether it is."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), within)
+        except TimeoutError:
+            return False
+        return True
 
     # -- connection --------------------------------------------------------------------
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any) -> None:
         if not _origin_allowed(environ, self.allowed_origins):
-            raise _refused("bad_origin", "this page's origin may not connect")
+            raise connect_refusal("bad_origin", "this page's origin may not connect")
         token = auth.get("token") if isinstance(auth, dict) else None
         try:
-            claims = self.ctx.tokens.verify_join(token)  # type: ignore[arg-type]
-            if claims.role is Role.SUPPORT or claims.room is None:
-                raise Forbidden("support tokens do not join sessions")
+            claims = self.tokens.verify_join(token)  # type: ignore[arg-type]
+            authorize(claims.role, Action.JOIN)
+            assert claims.room is not None  # a participant's token always names its room
             room_id, role = claims.room, claims.role
+            self._check_connect_rate(identity(room_id, role, claims.sub))
             await self.enter_room(sid, room_channel(room_id))
             await self.enter_room(sid, room_channel(room_id, role))
             self.conns[sid] = Conn(
-                room_id, role, claims.sub, Bucket.full(self._rate, time.monotonic())
+                room_id, role, claims.sub, Bucket.full(self.event_rate, time.monotonic())
             )
-            await self.ctx.sessions.join(room_id, role, claims.sub, sid, self.ctx.node)
-        except DomainError as e:
+            checking = isinstance(auth, dict) and auth.get("checking") is True
+            arrival = await self.live.join(
+                room_id, role, claims.sub, sid, self.node, ready=not checking
+            )
+        except RoomClosed as e:
             self.conns.pop(sid, None)
-            raise _refused(e.code, e.message) from None
+            raise connect_refusal(*reason(e), await self._ended(claims.room, claims.role)) from None
+        except (DomainError, TokenError) as e:
+            self.conns.pop(sid, None)
+            raise connect_refusal(*reason(e)) from None
+        except socketio.exceptions.ConnectionRefusedError:
+            raise
         except Exception:
             self.conns.pop(sid, None)
             log.exception("connect failed")
-            raise _refused("internal_error", "something went wrong on our side") from None
-        self.ctx.metrics.connections.inc()
-        room = await self.ctx.sessions.get_room(room_id)
-        state = await self.ctx.sessions.funding_state(room)
-        await self.emit("room", snapshot(self.ctx, state, role), to=sid)
+            raise connect_refusal(*INTERNAL) from None
+        self.metrics.connections.inc()
+        await self.emit("room", self.views.snapshot(arrival.state, role), to=sid)
+
+    def _check_connect_rate(self, who: str) -> None:
+        """A participant cut off for flooding waits out its cool-down; connecting again and
+        again is rate limited (each connect is news to the other side of the room)."""
+        now = time.monotonic()
+        wait = self._cooldowns.remaining(who, now)
+        if wait:
+            raise connect_refusal(
+                "rate_limited", f"disconnected for flooding; try again in {math.ceil(wait)} s"
+            )
+        if not self._connects.take(who, now):
+            self.metrics.rate_limited.inc()
+            raise connect_refusal("rate_limited", "connecting too often; wait a little")
+
+    async def _ended(self, room_id: str | None, role: Role) -> dict[str, Any]:
+        """What a finished room's own participant is told when its link is opened again: how
+        the session ended (``summary``), so the page shows what actually happened."""
+        try:
+            room = await self.live.get_room(room_id or "")
+        except DomainError:
+            return {}
+        return {"summary": self.views.summary(room, role)} if room.phase.is_terminal else {}
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         conn = self.conns.pop(sid, None)
         if conn is None:
             return
-        self.ctx.metrics.connections.dec()
+        self.metrics.connections.dec()
         try:
-            await self.ctx.sessions.drop(conn.room_id, conn.role, sid)
+            await self.live.drop(conn.room_id, conn.role, sid)
         except DomainError:
             pass
         except Exception:
             log.exception("disconnect bookkeeping failed")
-
-    @property
-    def _rate(self) -> float:
-        return self.ctx.settings.event_rate
 
     # -- dispatch ----------------------------------------------------------------------
 
@@ -131,70 +178,72 @@ class SessionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         sid = args[0]
         conn = self.conns.get(sid)
         if conn is None:
-            return _error("not_connected", "connect with a join token first")
+            return refusal("not_connected", "connect with a join token first")
         if not conn.bucket.take(time.monotonic()):
-            self.ctx.metrics.rate_limited.inc()
+            self.metrics.rate_limited.inc()
             if conn.bucket.flooding:
                 await self.emit(
                     "error",
                     {"code": "rate_limited", "message": "too many events; disconnecting"},
                     to=sid,
                 )
+                self._cooldowns.start(
+                    identity(conn.room_id, conn.role, conn.participant_id), time.monotonic()
+                )
                 await self.disconnect(sid)
-            return _error("rate_limited", "too many events; slow down")
+            return refusal("rate_limited", "too many events; slow down")
         handler = self._handlers.get(event)
         if handler is None:
-            return _error("unknown_event", f"unknown event {event!r}")
+            return refusal("unknown_event", f"unknown event {event!r}")
         data = args[1] if len(args) > 1 else None
         started = time.perf_counter()
+        self._in_flight += 1
+        self._idle.clear()
         try:
             result = await handler(self, conn, sid, data)
             ack: Ack = {"ok": True, **(result or {})}
-        except p.InvalidPayload as e:
-            ack = _error("invalid_payload", str(e))
-        except DomainError as e:
-            ack = _error(e.code, e.message)
-        except Exception:
+        except (p.InvalidPayload, DomainError, TokenError) as e:
+            ack = refusal(*reason(e))
+        except Exception as e:
             log.exception("event %s failed", event)
-            ack = _error("internal_error", "something went wrong on our side")
-        metrics = self.ctx.metrics
-        metrics.events.labels(event, str(ack["ok"]).lower()).inc()
-        metrics.event_seconds.labels(event).observe(time.perf_counter() - started)
+            ack = refusal(*reason(e))
+        finally:
+            self._in_flight -= 1
+            if not self._in_flight:
+                self._idle.set()
+        self.metrics.events.labels(event, str(ack["ok"]).lower()).inc()
+        self.metrics.event_seconds.labels(event).observe(time.perf_counter() - started)
         return ack
 
     # -- events ------------------------------------------------------------------------
 
     async def _device(self, conn: Conn, sid: str, data: Any) -> None:
         device = p.parse(data, p.Device)
-        await self.ctx.sessions.record_device(
-            conn.room_id, conn.role, {"kind": "device", **msgspec.to_builtins(device)}
-        )
+        await self.media.device(conn.room_id, conn.role, device.report())
 
     async def _note(self, conn: Conn, sid: str, data: Any) -> None:
         note = p.parse(data, p.Note)
-        await self.ctx.sessions.set_note(conn.room_id, conn.role, note.text.strip())
+        await self.live.set_note(conn.room_id, conn.role, note.text.strip())
 
     async def _admit(self, conn: Conn, sid: str, data: Any) -> None:
         msg = p.parse(data, p.Admit)
-        await self.ctx.sessions.admit(conn.room_id, conn.role, msg.participant_id, msg.override)
+        await self.live.admit(conn.room_id, conn.role, msg.participant_id, msg.override)
+
+    async def _ready(self, conn: Conn, sid: str, data: Any) -> None:
+        msg = p.parse(data if data is not None else {}, p.Ready)
+        await self.live.set_ready(conn.room_id, conn.role, sid, msg.ready)
 
     async def _deny(self, conn: Conn, sid: str, data: Any) -> None:
         msg = p.parse(data, p.Deny)
-        await self.ctx.sessions.deny(conn.room_id, conn.role, msg.participant_id)
+        await self.live.deny(conn.room_id, conn.role, msg.participant_id)
 
     async def _signal(self, conn: Conn, sid: str, data: Any) -> None:
         msg = p.parse(data, p.Signal)
         if msg.to == conn.role.value:
             raise p.InvalidPayload("a participant cannot signal itself")
         payload = p.signal_payload(msg)
-        room = await self.ctx.sessions.get_room(conn.room_id)
-        me = room.participant(conn.role)
-        if (
-            room.phase is not Phase.IN_SESSION
-            or me.conn != sid
-            or me.presence is not Presence.PRESENT
-        ):
-            raise InvalidTransition("signaling is only open between the two admitted participants")
+        room = await self.live.get_room(conn.room_id)
+        check_signal(room, conn.role, sid)
         await self.emit(
             "signal",
             {"from": conn.role.value, "kind": msg.kind, "payload": payload},
@@ -203,18 +252,16 @@ class SessionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
     async def _stats(self, conn: Conn, sid: str, data: Any) -> None:
         stats = p.parse(data, p.Stats)
-        sample = {"kind": "stats", **msgspec.to_builtins(stats)}
-        await self.ctx.sessions.record_stats(conn.room_id, conn.role, stats.bytes_received, sample)
+        await self.media.record(conn.room_id, conn.role, stats.report())
 
     async def _end(self, conn: Conn, sid: str, data: Any) -> Ack:
-        await self.ctx.sessions.end(conn.room_id, conn.role)
-        room = await self.ctx.sessions.get_room(conn.room_id)
-        return {"summary": summary(room, conn.role)}
+        ended = await self.live.end(conn.room_id, conn.role)
+        return {"summary": self.views.summary(ended.room, conn.role)}
 
     async def _leave(self, conn: Conn, sid: str, data: Any) -> None:
-        await self.ctx.sessions.leave(conn.room_id, conn.role, sid)
+        await self.live.leave(conn.room_id, conn.role, sid)
         self.conns.pop(sid, None)
-        self.ctx.metrics.connections.dec()
+        self.metrics.connections.dec()
         self.server.start_background_task(self.disconnect, sid)  # once the ack is out
 
     _handlers: ClassVar[
@@ -223,6 +270,7 @@ class SessionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         "device": _device,
         "note": _note,
         "admit": _admit,
+        "ready": _ready,
         "deny": _deny,
         "signal": _signal,
         "stats": _stats,

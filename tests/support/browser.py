@@ -1,8 +1,7 @@
 """Real Chromium for the end-to-end tests (pytest plugin).
 
-- ``chromium``: one headless Chromium per test session (Debian's ``/usr/bin/chromium``), with a
-  fake camera (640x480, 20 fps, frame counter) and a fake microphone (a tone), permission prompts
-  auto-accepted, and host candidates not hidden behind mDNS names.
+- ``chromium``: one headless Chromium per test session, launched as ``testkit.chromium`` says
+  (Debian's ``/usr/bin/chromium``, a fake camera and microphone, prompts auto-accepted).
 - ``people``: a factory of browser contexts, one per person (professional, client), each with a
   page whose console and uncaught errors are collected.
 - ``screenshot``: saves ``test-artifacts/screenshots/<test>-<step>.png``.
@@ -30,24 +29,9 @@ from playwright.async_api import (
     async_playwright,
 )
 
-CHROMIUM = "/usr/bin/chromium"
-SCREENSHOTS = Path("test-artifacts/screenshots")
+from testkit.chromium import CHROMIUM, CHROMIUM_ARGS, LAPTOP
 
-# One --disable-features switch replaces Playwright's own list (Chromium keeps the last one), so
-# the entries of that list that matter here are repeated: PaintHolding (screenshots of fresh
-# pages), HttpsUpgrades, MediaRouter, OptimizationHints.
-CHROMIUM_ARGS = [
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-features=WebRtcHideLocalIpsWithMdns,PaintHolding,HttpsUpgrades,MediaRouter,"
-    "OptimizationHints",
-]
+SCREENSHOTS = Path("test-artifacts/screenshots")
 
 # Frames advancing on a <video>: currentTime moves, and new frames are decoded and presented.
 VIDEO_ADVANCING = """async (selector) => {
@@ -67,9 +51,6 @@ VIDEO_ADVANCING = """async (selector) => {
   return {ok: presented >= 6 && after.t > before.t && after.frames > before.frames,
           presented, before, after, width: v.videoWidth, paused: v.paused};
 }"""
-
-LAPTOP: ViewportSize = {"width": 1280, "height": 800}
-PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
@@ -109,7 +90,8 @@ PeopleFactory = Callable[..., Awaitable[Person]]
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def people(chromium: Browser) -> AsyncIterator[PeopleFactory]:
-    """``await people("client", viewport=PHONE, media=False, init_script=…, user_agent=…)``.
+    """``await people("client", viewport=PHONE, media=False, init_script=…, user_agent=…,
+    permissions=("notifications",))``.
 
     ``media=False`` gives a context without camera/microphone permission; pages that must see a
     refusal use an ``init_script`` that makes getUserMedia reject as the browser does.
@@ -123,10 +105,11 @@ async def people(chromium: Browser) -> AsyncIterator[PeopleFactory]:
         media: bool = True,
         init_script: str | None = None,
         user_agent: str | None = None,
+        permissions: tuple[str, ...] = (),
     ) -> Person:
         options: dict[str, Any] = {"viewport": viewport or LAPTOP}
-        if media:
-            options["permissions"] = ["camera", "microphone"]
+        if media or permissions:
+            options["permissions"] = [*(["camera", "microphone"] if media else []), *permissions]
         if user_agent:
             options["user_agent"] = user_agent
         context = await chromium.new_context(**options)
