@@ -7,10 +7,11 @@ that point to the configured support contact. Every screen is read by axe-core."
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable, Mapping
 
 import aiohttp
 import pytest
-from playwright.async_api import expect
+from playwright.async_api import WebSocketRoute, expect
 
 from testkit.booking import Booking
 from testkit.chromium import PHONE
@@ -26,16 +27,25 @@ pytestmark = [
 ]
 
 CLIENT = "Sam Jordan"
+SOCKET_IO = re.compile(r"/socket\.io/")
+SocketRoute = Callable[[WebSocketRoute], Awaitable[None]]
 SUPPORT = "help@sessions.example"
 
 
 async def in_call(
-    room: dict[str, str | dict[str, dict[str, str]]], people: PeopleFactory
+    room: dict[str, str | dict[str, dict[str, str]]],
+    people: PeopleFactory,
+    routes: Mapping[str, SocketRoute] | None = None,
 ) -> tuple[Person, Person]:
+    """Both people through the device check and the waiting room, admitted, both videos playing.
+    ``routes`` (by role) route that page's Socket.IO WebSocket through a handler."""
     join = room["join"]
     assert isinstance(join, dict)
     pro = await people("professional", permissions=("clipboard-read", "clipboard-write"))
     client = await people("client")
+    for person in (pro, client):
+        if routes and person.role in routes:
+            await person.page.route_web_socket(SOCKET_IO, routes[person.role])
     await pro.page.goto(join["professional"]["url"])
     await continue_to_waiting(pro)
     await client.page.goto(join["client"]["url"])

@@ -13,6 +13,9 @@ from ..rooms.samples import MAX_FPS, MAX_KBPS, KindCounters, MediaReport
 T = TypeVar("T")
 
 MAX_SDP = 64 * 1024
+# an offer's name (letters, digits and _ . : -); its answer repeats it, so an answer that
+# crossed a newer offer is told apart
+OfferId = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 Short = Annotated[str, msgspec.Meta(max_length=200)]
 Permission = Literal["granted", "denied", "prompt", "unknown"]
 Count = Annotated[int, msgspec.Meta(ge=0, le=2**62)]
@@ -74,9 +77,10 @@ class Signal(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     payload: dict[str, Any] = {}
 
 
-class Sdp(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class Sdp(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
     type: Literal["offer", "answer"]
     sdp: Annotated[str, msgspec.Meta(min_length=3, max_length=MAX_SDP)]
+    offer_id: OfferId | None = None
 
 
 class Candidate(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
@@ -175,7 +179,7 @@ def signal_payload(msg: Signal) -> dict[str, Any]:
             raise InvalidPayload(f"payload.type must be {msg.kind!r}")
         if not sdp.sdp.startswith("v=0"):
             raise InvalidPayload("payload.sdp is not SDP (it must start with v=0)")
-        return {"type": sdp.type, "sdp": sdp.sdp}
+        return msgspec.to_builtins(sdp)  # type: ignore[no-any-return]
     if msg.kind == "candidate":
         return msgspec.to_builtins(parse(msg.payload, Candidate))  # type: ignore[no-any-return]
     parse(msg.payload, Restart)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -146,6 +147,7 @@ class Negotiator:
         self._closers: set[asyncio.Task[None]] = set()  # closing peer connections
         self._actions: asyncio.Queue[_Action] = asyncio.Queue()
         self._offers = 0
+        self._offer_names = secrets.token_hex(4)  # with the count, names each offer
         self._awaiting: int | None = None  # the offer whose answer has not come yet
         self._reoffer = False
 
@@ -231,10 +233,11 @@ class Negotiator:
         kind = signal.get("kind")
         payload = signal.get("payload") or {}
         log.debug("%s: %s from %s", self._side.label, kind, signal.get("from"))
+        offer_id = payload.get("offer_id")
         if kind == "offer" and role == "client":
-            await self._answer(str(payload.get("sdp", "")))
+            await self._answer(str(payload.get("sdp", "")), offer_id)
         elif kind == "answer" and role == "professional":
-            await self._accept_answer(str(payload.get("sdp", "")))
+            await self._accept_answer(str(payload.get("sdp", "")), offer_id)
         elif kind == "restart" and role == "professional":
             log.info("%s: the client asked for a new offer", self._side.label)
             await self._handle(_Offer("restart"))
@@ -258,7 +261,9 @@ class Negotiator:
             peer.tracks.append(track)
         await peer.pc.setLocalDescription(await peer.pc.createOffer())
         try:
-            await self._send_signal("offer", {"type": "offer", "sdp": peer.pc.localDescription.sdp})
+            sdp = peer.pc.localDescription.sdp
+            offer_id = self._offer_id(self._offers + 1)
+            await self._send_signal("offer", {"type": "offer", "sdp": sdp, "offer_id": offer_id})
         except ParticipantError as e:
             # keep the connection we have: it may still carry media
             log.warning("%s: offer not sent (%s): %s", self._side.label, reason, e)
@@ -279,10 +284,16 @@ class Negotiator:
         await asyncio.sleep(self._answer_timeout)
         self._actions.put_nowait(_ConnectTimeout(offer))
 
-    async def _accept_answer(self, sdp: str) -> None:
+    def _offer_id(self, offer: int) -> str:
+        return f"{self._offer_names}-{offer}"
+
+    async def _accept_answer(self, sdp: str, offer_id: object) -> None:
         peer = self._peer
         if peer is None or peer.pc.signalingState != "have-local-offer":
             log.warning("%s: answer without an offer in flight, ignored", self._side.label)
+            return
+        if offer_id is not None and offer_id != self._offer_id(self._offers):
+            log.info("%s: answer to an offer since replaced, ignored", self._side.label)
             return
         await peer.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
         self._awaiting = None
@@ -291,7 +302,7 @@ class Negotiator:
         if self._reoffer:
             await self._make_offer("re-offer")
 
-    async def _answer(self, sdp: str) -> None:
+    async def _answer(self, sdp: str, offer_id: object) -> None:
         peer = self._create_peer()
         await self._install(peer)
         await peer.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
@@ -301,7 +312,10 @@ class Negotiator:
                 peer.pc.addTrack(track)
                 peer.tracks.append(track)
         await peer.pc.setLocalDescription(await peer.pc.createAnswer())
-        await self._send_signal("answer", {"type": "answer", "sdp": peer.pc.localDescription.sdp})
+        answer = {"type": "answer", "sdp": peer.pc.localDescription.sdp}
+        if isinstance(offer_id, str):
+            answer["offer_id"] = offer_id  # says which offer this answers
+        await self._send_signal("answer", answer)
         self.negotiations += 1
         await self._end_of_candidates()
 

@@ -57,6 +57,28 @@ async def test_signal_relay_between_the_pair_only(
         await p.close()
 
 
+async def test_an_answer_names_the_offer_it_answers(
+    app_server: AppServer, app_booking: Booking
+) -> None:
+    room = await app_booking.open_room()
+    pro, client = await admitted(app_server, room)
+    named = {**OFFER, "offer_id": "k3x9-2"}
+    assert (await pro.call("signal", {"to": "client", "kind": "offer", "payload": named}))["ok"]
+    assert (await client.wait("signal"))["payload"] == named
+    answer = {**ANSWER, "offer_id": "k3x9-2"}
+    ack = await client.call("signal", {"to": "professional", "kind": "answer", "payload": answer})
+    assert ack["ok"]
+    got = await pro.wait("signal", lambda s: s["kind"] == "answer")
+    assert got["payload"] == answer
+    for bad_id in ("", "x" * 65, "a b", "<b>", 7):
+        payload = {**OFFER, "offer_id": bad_id}
+        ack = await pro.call("signal", {"to": "client", "kind": "offer", "payload": payload})
+        assert ack["ok"] is False and ack["error"]["code"] == "invalid_payload", bad_id
+    assert len(client.events["signal"]) == 1
+    await pro.close()
+    await client.close()
+
+
 @pytest.mark.parametrize(
     "message",
     [

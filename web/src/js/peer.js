@@ -1,6 +1,11 @@
 // The WebRTC side of a call. The professional always offers (on admit, when the client comes back,
 // after its own reconnect, and on "restart"); every offer starts a new peer connection on the
-// client, which answers it. Candidates trickle through the server's "signal" relay.
+// client, which answers it. Each offer is named (offer_id) and its answer repeats the name, so
+// an answer to an older offer that arrives after a newer one was made is dropped rather than
+// applied to the newer connection. Candidates trickle through the server's "signal" relay.
+
+let offers = 0;
+const pageId = Math.random().toString(36).slice(2, 10);
 
 export class Peer extends EventTarget {
   /**
@@ -17,6 +22,7 @@ export class Peer extends EventTarget {
     this.media = media;
     this.iceServers = [];
     this.pc = null;
+    this.offerId = null;
     this.pending = [];
     this.queue = Promise.resolve();
     this.onLocalTrack = (e) => this.replaceTrack(e.detail);
@@ -56,7 +62,9 @@ export class Peer extends EventTarget {
         else pc.addTransceiver(kind, { direction: "recvonly" });
       }
       await pc.setLocalDescription();
-      await this.send("offer", { type: "offer", sdp: pc.localDescription.sdp });
+      this.offerId = `${pageId}-${++offers}`;
+      const sdp = pc.localDescription.sdp;
+      await this.send("offer", { type: "offer", sdp, offer_id: this.offerId });
     });
   }
 
@@ -67,7 +75,9 @@ export class Peer extends EventTarget {
       return this.serial(async () => {
         const pc = this.pc;
         if (!pc || pc.signalingState !== "have-local-offer") return;
-        await pc.setRemoteDescription(payload);
+        // the answer to an offer this page has since replaced: its connection is gone
+        if (payload.offer_id !== undefined && payload.offer_id !== this.offerId) return;
+        await pc.setRemoteDescription({ type: "answer", sdp: payload.sdp });
         await this.flush(pc);
       });
     }
@@ -79,11 +89,13 @@ export class Peer extends EventTarget {
   async answer(offer) {
     await this.media.ready();
     const pc = this.fresh();
-    await pc.setRemoteDescription(offer);
+    await pc.setRemoteDescription({ type: "offer", sdp: offer.sdp });
     const stream = this.media.stream;
     for (const track of stream?.getTracks() ?? []) pc.addTrack(track, stream);
     await pc.setLocalDescription();
-    await this.send("answer", { type: "answer", sdp: pc.localDescription.sdp });
+    const answer = { type: "answer", sdp: pc.localDescription.sdp };
+    if (offer.offer_id !== undefined) answer.offer_id = offer.offer_id;
+    await this.send("answer", answer);
     await this.flush(pc);
   }
 
