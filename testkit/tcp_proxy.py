@@ -49,10 +49,14 @@ class TcpProxy:
         self.up = True
 
     async def close(self) -> None:
+        """Reset every connection, stop listening, and leave no socket or task behind."""
         self.cut()
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
+        # a connection accepted just before the listener closed has its handler scheduled but not
+        # yet run: one turn of the loop lets it start (and reset its connection, as it is cut)
+        await asyncio.sleep(0)
         for task in list(self._tasks):
             task.cancel()
         for task in list(self._tasks):
@@ -74,13 +78,29 @@ class TcpProxy:
         if not self.up:
             writer.transport.abort()
             return
+        # a cut while the upstream side opens resets this connection too
+        self._pipes.add(writer)
+        handler = asyncio.current_task()
+        if handler is not None:
+            self._tasks.add(handler)
         try:
             up_reader, up_writer = await asyncio.open_connection(*self.target)
         except OSError:
+            self._pipes.discard(writer)
             writer.transport.abort()
             return
+        except asyncio.CancelledError:  # the proxy closes
+            self._pipes.discard(writer)
+            writer.transport.abort()
+            raise
+        finally:
+            if handler is not None:
+                self._tasks.discard(handler)
+        if writer not in self._pipes:  # cut meanwhile
+            up_writer.transport.abort()
+            return
         self.connections += 1
-        self._pipes.update((writer, up_writer))
+        self._pipes.add(up_writer)
         for source, sink in ((reader, up_writer), (up_reader, writer)):
             task = asyncio.create_task(self._pump(source, sink, (writer, up_writer)))
             self._tasks.add(task)

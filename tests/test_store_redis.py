@@ -22,6 +22,7 @@ from sessionsvc.rooms.credits import Grant
 from sessionsvc.rooms.model import InvoiceTo, Ledger, Presence, Room
 from sessionsvc.rooms.store import Change, Mutator
 from sessionsvc.stores.redis import Contention, RedisStore
+from testkit.tcp_proxy import TcpProxy
 from tests.support.backends import HUB, T0, make_domain, make_ledger, make_room
 from tests.test_completion import held_room
 
@@ -105,6 +106,30 @@ async def test_redis_store_opens_a_connection_for_each_call_of_a_burst(redis_url
         assert after - before >= burst - 1  # the store's one connection from before, reused
     finally:
         await store.close()
+
+
+async def test_connections_reset_while_idle_are_reopened_before_use(redis_url: str) -> None:
+    """The link to Redis is cut (every pooled connection reset) and comes back: the next calls
+    all succeed on fresh connections; none is sent on a connection that was reset."""
+    port = int(redis_url.rsplit(":", 1)[1].split("/")[0])
+    async with TcpProxy(port) as proxy:
+        store = RedisStore.from_url(proxy.url(), f"test-{uuid.uuid4().hex[:8]}")
+        room, _ = await store.rooms.create_room(make_room(), "fp", None)
+        try:
+            # several connections in the pool, all idle when the link is cut
+            await asyncio.gather(*(store.rooms.get_room(room.room_id) for _ in range(8)))
+            opened = proxy.connections
+            proxy.cut()
+            await asyncio.sleep(0.2)
+            proxy.restore()
+            for _ in range(5):
+                rooms = await asyncio.gather(
+                    *(store.rooms.get_room(room.room_id) for _ in range(8))
+                )
+                assert all(r is not None and r.room_id == room.room_id for r in rooms)
+            assert proxy.connections > opened
+        finally:
+            await store.close()
 
 
 async def test_two_processes_racing_end_consume_one_credit(redis_url: str) -> None:

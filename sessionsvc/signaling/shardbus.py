@@ -18,6 +18,7 @@ from typing import Any, cast
 from redis.asyncio import ConnectionPool, Redis, RedisCluster
 from redis.asyncio.client import PubSub
 
+from ..stores.redis.pool import FreshConnectionPool
 from ..stores.redis.reachability import guard
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ class ShardBus:
         if cluster:
             client = RedisCluster.from_url(url, max_connections=max_connections)
         else:
-            pool = ConnectionPool.from_url(url, max_connections=max_connections)
+            pool = FreshConnectionPool.from_url(url, max_connections=max_connections)
             client = Redis.from_pool(pool)
         return cls(client, owns_client=True)
 
@@ -146,7 +147,7 @@ class ShardBus:
                 node = self._client.get_node(node_name=shard)
                 assert node is not None  # the name came from the slot map
                 # a connection of its own to that shard, with the cluster's settings (auth, TLS)
-                pool = ConnectionPool(
+                pool = FreshConnectionPool(
                     connection_class=node.connection_class, **node.connection_kwargs
                 )
                 self._pools.append(pool)

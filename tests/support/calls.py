@@ -52,8 +52,8 @@ def unavailable(status: int, body: Any) -> None:
 
 
 async def read_retrying(booking: Booking, path: str, tries: int = 40) -> tuple[int, Any]:
-    """``GET path`` again after each retryable ``503 store_unavailable`` (a connection the
-    store's pool held from before Redis restarted fails once before a fresh one is opened)."""
+    """``GET path`` again after each retryable ``503 store_unavailable``: the answer a client
+    must expect, and retry, while Redis comes back."""
     for _ in range(tries):
         status, body = await booking.call("GET", path)
         if status != 503:

@@ -11,7 +11,7 @@ service does.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator
 from dataclasses import dataclass
 
 import aiohttp
@@ -28,11 +28,24 @@ from testkit.service import ServiceProcess
 from testkit.settings import TEST_ENV
 
 ServiceFactory = Callable[..., Awaitable[ServiceProcess]]
+FAILED = pytest.StashKey[bool]()
+LOG_LINES = 150  # of each node's log, shown with a failed test
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item,
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if report.failed:
+        item.stash[FAILED] = True
+    return report
 
 
 @pytest.fixture
-async def service_factory() -> AsyncIterator[ServiceFactory]:
-    """Start ``sessionsvc serve`` processes: ``await service_factory(SESSIONSVC_X="…")``."""
+async def service_factory(request: pytest.FixtureRequest) -> AsyncIterator[ServiceFactory]:
+    """Start ``sessionsvc serve`` processes: ``await service_factory(SESSIONSVC_X="…")``. When the
+    test fails, the end of each node's log is printed with it."""
     started: list[ServiceProcess] = []
 
     async def start(**env: str) -> ServiceProcess:
@@ -43,6 +56,11 @@ async def service_factory() -> AsyncIterator[ServiceFactory]:
     yield start
     for proc in started:
         proc.stop()
+    if request.node.stash.get(FAILED, False):
+        for n, proc in enumerate(started, 1):
+            lines = proc.output().splitlines()[-LOG_LINES:]
+            print(f"--- node {n} ({proc.url}), last {len(lines)} lines of its log ---")
+            print("\n".join(lines))
 
 
 @pytest.fixture

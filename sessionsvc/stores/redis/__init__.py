@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from redis.asyncio import ConnectionPool, Redis, RedisCluster
+from redis.asyncio import Redis, RedisCluster
 
 from ...rooms.clock import Clock
 from ...rooms.retention import RoomRetention
@@ -20,6 +20,7 @@ from .ledgers import RedisLedgers
 from .media import RedisMediaStats
 from .optimistic import MAX_TRIES, Contention
 from .outbox import RedisCreditSessions, RedisOutbox
+from .pool import FreshConnectionPool
 from .reachability import guarded
 from .reports import RedisReports
 from .rooms import RECENT_KEEP, RedisRooms
@@ -114,7 +115,7 @@ class RedisStore:
             # RedisCluster offers, for one slot at a time, the part of Redis's API the store uses
             # (GET/SET, WATCH/MULTI pipelines, scripts, sorted sets, lists, sets)
             return cls(cast(Redis, client), prefix, owns_client=True, **options)
-        pool = ConnectionPool.from_url(url, max_connections=max_connections)
+        pool = FreshConnectionPool.from_url(url, max_connections=max_connections)
         return cls(Redis.from_pool(pool), prefix, owns_client=True, **options)
 
     async def ping(self) -> None:
