@@ -98,9 +98,6 @@ async def test_whole_session_through_the_load_balancer(
         assert "Traceback" not in node.output()
 
 
-# Intermittent: passes on its own, but failed 1 of 2 whole-suite runs with the video not playing
-# again within 30 s after the first restart (docs/reliability.md, "Known intermittent failure").
-@pytest.mark.known_flaky
 @pytest.mark.timeout(600)
 async def test_rolling_restart_through_the_load_balancer_during_a_relayed_call(
     deployment: Deployment, people: PeopleFactory, screenshot: Screenshot
