@@ -47,9 +47,9 @@ from sessionsvc.webhooks.deliverer import Deliverer  # noqa: E402
 from sessionsvc.webhooks.metrics import WebhookMetrics  # noqa: E402
 from sessionsvc.webhooks.sender import Sender  # noqa: E402
 from sessionsvc.webhooks.signing import Signer  # noqa: E402
+from testkit.domain import make_domain, make_room  # noqa: E402
 from testkit.redis_server import RedisServer  # noqa: E402
 from testkit.webhook_receiver import Answer, WebhookReceiver, make_secret  # noqa: E402
-from tests.support.backends import make_domain, make_room  # noqa: E402
 
 SECRET = make_secret()
 CLIENTS = 100

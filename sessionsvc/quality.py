@@ -219,7 +219,7 @@ def assess(figures: Mapping[str, float | None], extra: Iterable[Finding] = ()) -
 
 
 def thresholds_for_browser(figures: Iterable[str] = IN_CALL_FIGURES) -> dict[str, Any]:
-    """The thresholds of ``figures`` as the browser app reads them (the ``room`` snapshot's
+    """The thresholds of ``figures`` as a client reads them (the ``room`` snapshot's
     ``quality_thresholds``): ``{figure: {fair, poor, higher_is_worse}}``."""
     return {
         name: {"fair": t.fair, "poor": t.poor, "higher_is_worse": t.higher_is_worse}

@@ -118,7 +118,11 @@ class Settings:
     host: str = _setting("127.0.0.1", "address to listen on")
     port: int = _setting(8080, "port to listen on", _port)
     public_url: str = _setting("", "base URL of join links (default http://HOST:PORT)")
-    redis_url: str = _setting("", "Redis URL; empty: the embedded in-memory store, one process")
+    redis_url: str = _setting(
+        "",
+        "Redis URL (redis://, rediss://, or redis+cluster://HOST:PORT for a Redis Cluster); "
+        "empty: the embedded in-memory store, one process",
+    )
     signaling: str = _setting(
         "sharded",
         "with Redis: sharded (each message only to the nodes hosting its session) or broadcast "

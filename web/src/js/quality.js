@@ -1,7 +1,7 @@
 // Connection quality from getStats: the summary sent to the server every 2 s (docs/events.md
-// "stats"), which grades both sides and sends the call screen both grades (`quality`). The
-// connection check grades its own figures by the thresholds the server sends in its `room`
-// snapshot (sessionsvc/quality.py: one set for the service and the browser).
+// "stats"), which grades both sides and sends the call screen both grades (`quality`). The page
+// grades nothing itself: the connection check's grades come from the service too, so one set of
+// thresholds (sessionsvc/quality.py) grades everything.
 
 function finite(value) {
   return typeof value === "number" && Number.isFinite(value) ? value : undefined;
@@ -10,21 +10,6 @@ function finite(value) {
 function round(value, digits = 1) {
   const v = finite(value);
   return v === undefined ? undefined : Number(v.toFixed(digits));
-}
-
-/** The worst grade any measured figure earns, by the server's thresholds
- * ({figure: {fair, poor, higher_is_worse}}): a delay or a loss at or over a bound, or a bitrate
- * under it, is that bad. */
-export function gradeFigures(figures, thresholds) {
-  let worst = "good";
-  for (const [name, t] of Object.entries(thresholds ?? {})) {
-    const value = figures[name];
-    if (typeof value !== "number" || !Number.isFinite(value)) continue;
-    const past = (bound) => (t.higher_is_worse ? value >= bound : value < bound);
-    if (past(t.poor)) return "poor";
-    if (past(t.fair)) worst = "fair";
-  }
-  return worst;
 }
 
 /** A short random id for a peer connection: its counters start again from zero. */
