@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 import socketio
@@ -51,6 +52,7 @@ from .rooms.sweeper import Timeouts
 from .sessionlog import SessionLog
 from .settings import Settings, SettingsError
 from .signaling.channels import NAMESPACE, session_of
+from .signaling.gate import SignalGate
 from .signaling.guard import GuardedServer, WireLimits
 from .signaling.ice import IceRefresher, IceServers
 from .signaling.namespace import SessionNamespace
@@ -131,6 +133,23 @@ def create_manager(settings: Settings) -> socketio.AsyncManager | None:
     from .signaling.shardbus import ShardBus
 
     return ShardedManager(ShardBus.from_url(url, cluster=cluster), group_of=session_of)
+
+
+def signal_gate(sio: socketio.AsyncServer) -> SignalGate | None:
+    """With the sharded client manager, which tells of every message it delivers here, a gate
+    that keeps passed signal checks until their room changes (``signaling/gate.py``)."""
+    from .signaling.manager import ShardedManager
+
+    if not isinstance(sio.manager, ShardedManager):
+        return None
+    gate = SignalGate()
+
+    def delivering(namespace: str, event: str, to: Any) -> None:
+        if namespace == NAMESPACE:
+            gate.delivered(event, to)
+
+    sio.manager.delivering.append(delivering)
+    return gate
 
 
 def wire_limits(settings: Settings) -> WireLimits:
@@ -293,6 +312,7 @@ def create_app(
         event_rate=settings.event_rate,
         connect_rate=settings.connect_rate_per_identity,
         flood_cooldown=settings.flood_cooldown,
+        gate=signal_gate(sio),
     )
     sio.register_namespace(namespace)
     support = SupportNamespace(

@@ -88,6 +88,9 @@ class ShardedManager(AsyncPubSubManager):  # type: ignore[misc]
         self._version: dict[str, int] = {}  # bumped whenever _others[channel] grows
         self._tasks: set[asyncio.Task[None]] = set()
         self._started: asyncio.Task[None] | None = None
+        self.delivering: list[Callable[[str, str, Any], None]] = []
+        """Told ``(namespace, event, to)`` of every message this node delivers to its own
+        sockets, whichever node sent it (``signaling.gate`` hears of room changes this way)."""
 
     # -- life --------------------------------------------------------------------------
 
@@ -178,6 +181,11 @@ class ShardedManager(AsyncPubSubManager):  # type: ignore[misc]
             # in a task of its own: the confirmation comes through the very reader that is
             # handling this message
             self._spawn(self._host(self._group_channel(message["room"])))
+
+    async def _handle_emit(self, message: dict[str, Any]) -> None:
+        for listener in self.delivering:
+            listener(message.get("namespace") or "/", message["event"], message.get("room"))
+        await super()._handle_emit(message)
 
     # -- routing -----------------------------------------------------------------------
 

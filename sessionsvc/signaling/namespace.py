@@ -27,6 +27,7 @@ from ..tokens import TokenError, TokenService
 from . import payloads as p
 from .channels import NAMESPACE, room_channel
 from .errors import INTERNAL, Ack, connect_refusal, reason, refusal
+from .gate import SignalGate
 from .ratelimit import Bucket, Cooldowns, KeyedBuckets
 from .views import Views
 
@@ -74,6 +75,7 @@ class SessionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         event_rate: float,
         connect_rate: float = 0.2,
         flood_cooldown: float = 30.0,
+        gate: SignalGate | None = None,
     ) -> None:
         super().__init__(NAMESPACE)
         self.live = live
@@ -85,6 +87,9 @@ class SessionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self.allowed_origins = allowed_origins
         self.event_rate = event_rate
         self.conns: dict[str, Conn] = {}
+        # with a gate, a passed signal check is kept until the room changes (signaling/gate.py);
+        # without one (one process, memory store: a read costs nothing) each signal reads it
+        self.gate = gate
         self._connects = KeyedBuckets(connect_rate, IDENTITY_BURST)
         self._cooldowns = Cooldowns(flood_cooldown)
         self._in_flight = 0
@@ -116,20 +121,22 @@ class SessionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             self.conns[sid] = Conn(
                 room_id, role, claims.sub, Bucket.full(self.event_rate, time.monotonic())
             )
+            if self.gate is not None:
+                self.gate.connected(room_id, sid)
             checking = isinstance(auth, dict) and auth.get("checking") is True
             arrival = await self.live.join(
                 room_id, role, claims.sub, sid, self.node, ready=not checking
             )
         except RoomClosed as e:
-            self.conns.pop(sid, None)
+            self._forget(sid)
             raise connect_refusal(*reason(e), await self._ended(claims.room, claims.role)) from None
         except (DomainError, TokenError) as e:
-            self.conns.pop(sid, None)
+            self._forget(sid)
             raise connect_refusal(*reason(e)) from None
         except socketio.exceptions.ConnectionRefusedError:
             raise
         except Exception:
-            self.conns.pop(sid, None)
+            self._forget(sid)
             log.exception("connect failed")
             raise connect_refusal(*INTERNAL) from None
         self.metrics.connections.inc()
@@ -157,8 +164,13 @@ class SessionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             return {}
         return {"summary": self.views.summary(room, role)} if room.phase.is_terminal else {}
 
+    def _forget(self, sid: str) -> Conn | None:
+        if self.gate is not None:
+            self.gate.disconnected(sid)
+        return self.conns.pop(sid, None)
+
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
-        conn = self.conns.pop(sid, None)
+        conn = self._forget(sid)
         if conn is None:
             return
         self.metrics.connections.dec()
@@ -242,8 +254,13 @@ class SessionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         if msg.to == conn.role.value:
             raise p.InvalidPayload("a participant cannot signal itself")
         payload = p.signal_payload(msg)
-        room = await self.live.get_room(conn.room_id)
-        check_signal(room, conn.role, sid)
+        gate = self.gate
+        if gate is None or not gate.passed(conn.room_id, sid):
+            changes = gate.changes(conn.room_id) if gate is not None else 0
+            room = await self.live.get_room(conn.room_id)
+            check_signal(room, conn.role, sid)
+            if gate is not None:
+                gate.remember(conn.room_id, sid, changes)
         await self.emit(
             "signal",
             {"from": conn.role.value, "kind": msg.kind, "payload": payload},
@@ -260,7 +277,7 @@ class SessionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
     async def _leave(self, conn: Conn, sid: str, data: Any) -> None:
         await self.live.leave(conn.room_id, conn.role, sid)
-        self.conns.pop(sid, None)
+        self._forget(sid)
         self.metrics.connections.dec()
         self.server.start_background_task(self.disconnect, sid)  # once the ack is out
 
