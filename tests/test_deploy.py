@@ -50,6 +50,8 @@ async def deployment(redis_url: str) -> AsyncIterator[Deployment]:
         "SESSIONSVC_TURN_SECRET": SECRET,
         "SESSIONSVC_TURN_URLS": turn.url,
         "SESSIONSVC_RECONNECT_GRACE": "20",
+        # Caddy's address: the client's address is read from its X-Forwarded-For
+        "SESSIONSVC_TRUSTED_PROXIES": "127.0.0.1/32",
     }
     nodes = [ServiceProcess(env, port) for port in ports]
     try:
