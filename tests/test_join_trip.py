@@ -11,31 +11,20 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestServer
 
-from sessionsvc.bootstrap import create_app
 from sessionsvc.rooms.store import Backend
-from sessionsvc.settings import Settings
 from testkit.booking import Booking
 from testkit.counting_store import CountingBackend
-from testkit.ports import free_port
 from testkit.session_client import SessionClient
-from testkit.settings import TEST_ENV
+from tests.support.servers import counted_node
 
 READS = {"get_room", "get_ledger", "live_rooms_for", "recent_rooms", "due_rooms", "node_rooms"}
 
 
 @pytest.fixture
 async def counted(backend: Backend) -> AsyncIterator[tuple[str, CountingBackend]]:
-    counting = CountingBackend(backend)
-    settings = Settings.from_env({**TEST_ENV, "SESSIONSVC_SWEEP_INTERVAL": "3600"})
-    app = create_app(settings, backend=counting)  # type: ignore[arg-type]
-    server = TestServer(app, host="127.0.0.1", port=free_port())
-    await server.start_server()
-    try:
-        yield str(server.make_url("")).rstrip("/"), counting
-    finally:
-        await server.close()
+    async with counted_node(backend) as node:
+        yield node
 
 
 def reads(counts: Counter[str]) -> int:

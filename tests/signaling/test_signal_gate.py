@@ -10,18 +10,13 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestServer
 
-from sessionsvc.bootstrap import create_app
-from sessionsvc.settings import Settings
 from sessionsvc.signaling.gate import SignalGate
 from sessionsvc.stores.redis import RedisStore
 from testkit.booking import Booking
 from testkit.counting_store import CountingBackend
-from testkit.ports import free_port
 from testkit.session_client import SessionClient
-from testkit.settings import TEST_ENV
-from tests.support.servers import ServiceFactory
+from tests.support.servers import ServiceFactory, counted_node
 
 CANDIDATE = {
     "candidate": "candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host",
@@ -83,17 +78,10 @@ def test_a_passed_check_lasts_until_its_room_changes() -> None:
 async def node_on_redis(redis_url: str) -> AsyncIterator[tuple[str, CountingBackend]]:
     """One node on Redis, with the sharded manager, its store's calls counted."""
     store = RedisStore.from_url(redis_url)
-    counting = CountingBackend(store)
-    settings = Settings.from_env(
-        {**TEST_ENV, "SESSIONSVC_REDIS_URL": redis_url, "SESSIONSVC_SWEEP_INTERVAL": "3600"}
-    )
-    app = create_app(settings, backend=counting)  # type: ignore[arg-type]
-    server = TestServer(app, host="127.0.0.1", port=free_port())
-    await server.start_server()
     try:
-        yield str(server.make_url("")).rstrip("/"), counting
+        async with counted_node(store, SESSIONSVC_REDIS_URL=redis_url) as node:
+            yield node
     finally:
-        await server.close()
         await store.close()
 
 

@@ -10,6 +10,7 @@ service does.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator
 from dataclasses import dataclass
@@ -21,8 +22,10 @@ from aiohttp.test_utils import TestServer
 
 from sessionsvc.bootstrap import SETTINGS, TIMEOUTS, create_app
 from sessionsvc.rooms.clock import ManualClock
+from sessionsvc.rooms.store import Backend
 from sessionsvc.settings import Settings
 from testkit.booking import Booking
+from testkit.counting_store import CountingBackend
 from testkit.ports import free_port
 from testkit.service import ServiceProcess
 from testkit.settings import TEST_ENV
@@ -127,3 +130,19 @@ async def app_server(app_server_factory: AppServerFactory) -> AppServer:
 @pytest.fixture
 def app_booking(app_server: AppServer, http: aiohttp.ClientSession) -> Booking:
     return Booking(app_server.url, http)
+
+
+@contextlib.asynccontextmanager
+async def counted_node(backend: Backend, **env: str) -> AsyncIterator[tuple[str, CountingBackend]]:
+    """The app in this process over ``backend``, every store call counted by name
+    (``testkit.counting_store``), served on loopback: ``async with counted_node(b) as (url,
+    counting)``. ``env`` adds settings (``SESSIONSVC_REDIS_URL`` gives it the sharded manager)."""
+    counting = CountingBackend(backend)
+    settings = Settings.from_env({**TEST_ENV, "SESSIONSVC_SWEEP_INTERVAL": "3600", **env})
+    app = create_app(settings, backend=counting)  # type: ignore[arg-type]
+    server = TestServer(app, host="127.0.0.1", port=free_port())
+    await server.start_server()
+    try:
+        yield str(server.make_url("")).rstrip("/"), counting
+    finally:
+        await server.close()
