@@ -10,6 +10,9 @@ the room's checks are forgotten and the next ``signal`` reads the room again. A 
 forgotten after ``ttl`` seconds, so a lost announcement (the link to Redis cut meanwhile) does
 not keep it for long.
 
+Without the sharded manager (one process on the memory store, or python-socketio's broadcast
+manager) nothing tells it of changes, and a gate with ``ttl=0`` keeps no check at all.
+
 A check read while an announcement arrived is not kept (each room's changes are counted, and a
 check is kept only if the count did not move during its read), so an answer from before a
 change never outlives the change's announcement on this node.

@@ -87,9 +87,9 @@ class SessionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self.allowed_origins = allowed_origins
         self.event_rate = event_rate
         self.conns: dict[str, Conn] = {}
-        # with a gate, a passed signal check is kept until the room changes (signaling/gate.py);
-        # without one (one process, memory store: a read costs nothing) each signal reads it
-        self.gate = gate
+        # passed signal checks, kept until the room changes (signaling/gate.py); by default none
+        # is kept (one process on the memory store, where reading the room costs nothing)
+        self.gate = gate or SignalGate(ttl=0.0)
         self._connects = KeyedBuckets(connect_rate, IDENTITY_BURST)
         self._cooldowns = Cooldowns(flood_cooldown)
         self._in_flight = 0
@@ -121,8 +121,7 @@ class SessionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             self.conns[sid] = Conn(
                 room_id, role, claims.sub, Bucket.full(self.event_rate, time.monotonic())
             )
-            if self.gate is not None:
-                self.gate.connected(room_id, sid)
+            self.gate.connected(room_id, sid)
             checking = isinstance(auth, dict) and auth.get("checking") is True
             arrival = await self.live.join(
                 room_id, role, claims.sub, sid, self.node, ready=not checking
@@ -165,8 +164,7 @@ class SessionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         return {"summary": self.views.summary(room, role)} if room.phase.is_terminal else {}
 
     def _forget(self, sid: str) -> Conn | None:
-        if self.gate is not None:
-            self.gate.disconnected(sid)
+        self.gate.disconnected(sid)
         return self.conns.pop(sid, None)
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
@@ -254,13 +252,11 @@ class SessionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         if msg.to == conn.role.value:
             raise p.InvalidPayload("a participant cannot signal itself")
         payload = p.signal_payload(msg)
-        gate = self.gate
-        if gate is None or not gate.passed(conn.room_id, sid):
-            changes = gate.changes(conn.room_id) if gate is not None else 0
+        if not self.gate.passed(conn.room_id, sid):
+            changes = self.gate.changes(conn.room_id)
             room = await self.live.get_room(conn.room_id)
             check_signal(room, conn.role, sid)
-            if gate is not None:
-                gate.remember(conn.room_id, sid, changes)
+            self.gate.remember(conn.room_id, sid, changes)
         await self.emit(
             "signal",
             {"from": conn.role.value, "kind": msg.kind, "payload": payload},

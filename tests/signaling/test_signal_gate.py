@@ -74,6 +74,13 @@ def test_a_passed_check_lasts_until_its_room_changes() -> None:
     assert gate.rooms == 0
 
 
+def test_without_a_manager_that_tells_of_changes_no_check_is_kept() -> None:
+    gate = SignalGate(ttl=0.0)  # what a node on the memory store, or broadcast, signals with
+    gate.connected("r1", "s1")
+    gate.remember("r1", "s1", gate.changes("r1"))
+    assert not gate.passed("r1", "s1")
+
+
 @pytest.fixture
 async def node_on_redis(redis_url: str) -> AsyncIterator[tuple[str, CountingBackend]]:
     """One node on Redis, with the sharded manager, its store's calls counted."""
