@@ -40,6 +40,7 @@ class SignalGate:
         self._passed: dict[str, dict[str, float]] = {}  # room -> sid -> until
         self._changes: dict[str, int] = {}  # room -> changes heard of while it had a connection
         self._room_of: dict[str, str] = {}  # sid -> room, for the connections on this node
+        self._members: dict[str, int] = {}  # room -> its connections on this node
 
     @property
     def rooms(self) -> int:
@@ -47,7 +48,13 @@ class SignalGate:
         return len(self._changes)
 
     def connected(self, room_id: str, sid: str) -> None:
+        previous = self._room_of.get(sid)
+        if previous == room_id:
+            return
+        if previous is not None:
+            self.disconnected(sid)
         self._room_of[sid] = room_id
+        self._members[room_id] = self._members.get(room_id, 0) + 1
         self._changes.setdefault(room_id, 0)
 
     def disconnected(self, sid: str) -> None:
@@ -59,7 +66,9 @@ class SignalGate:
             passed.pop(sid, None)
             if not passed:
                 del self._passed[room_id]
-        if room_id not in self._room_of.values():
+        self._members[room_id] -= 1
+        if not self._members[room_id]:
+            del self._members[room_id]
             self._changes.pop(room_id, None)
             self._passed.pop(room_id, None)
 

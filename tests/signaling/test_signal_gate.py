@@ -69,6 +69,7 @@ def test_a_passed_check_lasts_until_its_room_changes() -> None:
     gate.disconnected("s1")
     gate.remember("r1", "s1", gate.changes("r1"))
     assert not gate.passed("r1", "s1")
+    assert gate.rooms == 2  # r1 still has s2 here
     gate.disconnected("s2")
     gate.disconnected("s3")
     assert gate.rooms == 0
